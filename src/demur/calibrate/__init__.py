@@ -1,0 +1,1 @@
+"""demur.calibrate"""

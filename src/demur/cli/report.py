@@ -1,0 +1,39 @@
+"""`demur report`: write a stored run's report again, without touching the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from demur.cli.app import app, console, fail
+from demur.cli.shared import RESULTS_OPTION
+from demur.report import write_reports
+from demur.store.sqlite import Store, StoreError, store_path
+
+
+@app.command()
+def report(
+    run_ids: list[str] = typer.Argument(
+        None, help="Run ids or prefixes (default: the latest run)."
+    ),
+    results: Path = RESULTS_OPTION,
+    judge: str | None = typer.Option(
+        None, help="Whose verdicts to report (default: the newest judge)."
+    ),
+    out: Path | None = typer.Option(None, help="Output directory (default: RESULTS/reports/RUNS)."),
+) -> None:
+    """Write HTML, Markdown and JSON reports from the store."""
+    path = store_path(results)
+    if not path.is_file():
+        raise fail(f"no results store at {path}: run `demur run` first, or pass --results")
+    with Store(path) as store:
+        try:
+            runs = (
+                [store.run(r).run_id for r in run_ids] if run_ids else [store.latest_run().run_id]
+            )
+        except StoreError as exc:
+            raise fail(str(exc)) from exc
+        target = out or results / "reports" / "-".join(r[:8] for r in runs)
+        paths = write_reports(store, runs, target, judge=judge)
+    console.print(f"report: {paths.html}\n        {paths.markdown}\n        {paths.json}")
