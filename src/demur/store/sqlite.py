@@ -7,8 +7,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from demur.backends.base import Message, TokenLogprob
 from demur.judges.verdict import Verdict
 from demur.store.records import Completion, ResultRow, RunItem, RunRecord, utc_now
 from demur.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -283,46 +283,21 @@ class Store:
             for item in self.run_items(run_id)
         ]
 
-    def export_jsonl(self, run_id: str, path: str | Path) -> int:
-        """Write one JSON object per run item (prompt, completion, verdict); returns the count."""
-        rows = self.results(run_id)
-        with Path(path).open("w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(row.model_dump_json() + "\n")
-        return len(rows)
+
+_COMPLETION_FIELDS = (
+    "cache_key", "model", "prompt_id", "messages_json", "text", "finish_reason", "prompt_tokens",
+    "completion_tokens", "latency_s", "error", "api_refusal", "reasoning", "logprobs_json",
+    "attempts", "created_at",
+)  # fmt: skip
+_COMPLETION_COLUMNS = ", ".join(_COMPLETION_FIELDS)
 
 
-_COMPLETION_COLUMNS = (
-    "cache_key, model, prompt_id, messages_json, text, finish_reason, prompt_tokens, "
-    "completion_tokens, latency_s, error, api_refusal, reasoning, logprobs_json, attempts, "
-    "created_at"
-)
-
-
-def _completion_from_row(row: Sequence[object]) -> Completion:
-    messages = tuple(Message.model_validate(m) for m in json.loads(str(row[3])))
-    logprobs = (
-        tuple(TokenLogprob.model_validate(t) for t in json.loads(str(row[12])))
-        if row[12] is not None
-        else None
-    )
-    return Completion(
-        cache_key=str(row[0]),
-        model=str(row[1]),
-        prompt_id=str(row[2]),
-        messages=messages,
-        text=str(row[4]),
-        finish_reason=row[5],
-        prompt_tokens=row[6],
-        completion_tokens=row[7],  # type: ignore[arg-type]
-        latency_s=row[8],
-        error=row[9],
-        api_refusal=row[10],
-        reasoning=row[11],  # type: ignore[arg-type]
-        logprobs=logprobs,
-        attempts=int(row[13]),
-        created_at=str(row[14]),  # type: ignore[call-overload]
-    )
+def _completion_from_row(row: Sequence[Any]) -> Completion:
+    fields = dict(zip(_COMPLETION_FIELDS, row, strict=True))
+    fields["messages"] = json.loads(fields.pop("messages_json"))
+    logprobs = fields.pop("logprobs_json")
+    fields["logprobs"] = json.loads(logprobs) if logprobs is not None else None
+    return Completion.model_validate(fields)
 
 
 class _Transaction:

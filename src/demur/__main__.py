@@ -1,0 +1,5 @@
+"""`python -m demur` runs the command line."""
+
+from demur.cli import app
+
+app()
