@@ -1,20 +1,31 @@
-"""Turning a suite spec ("noncompliance,contrast", "coconot:PATH") into prompts."""
+"""Turning a suite spec ("noncompliance,contrast", "coconot:PATH") into prompts.
+
+A loader spec may carry options after the path: `table:data.csv?text=question&category=cat`.
+Each option is a keyword argument of the loader; an unknown one is an error naming the known.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from demur.registry import LazyRegistry
 from demur.suites.errors import SuiteFormatError
 from demur.suites.jsonl import load_jsonl_suite, parse_prompts
 from demur.suites.model import Prompt, Suite
 
-SuiteLoader = Callable[[Path], Suite]
+# Called as loader(path, **options); options are strings from the spec's query part.
+SuiteLoader = Callable[..., Suite]
 
 loaders: LazyRegistry[SuiteLoader] = LazyRegistry("suite loader", "demur.suite_loaders")
 loaders.add("jsonl", "demur.suites.jsonl:load_jsonl_suite")
+loaders.add("coconot", "demur.suites.loaders.coconot:load_coconot")
+loaders.add("xstest", "demur.suites.loaders.xstest:load_xstest")
+loaders.add("jailbreakbench", "demur.suites.loaders.jailbreakbench:load_jailbreakbench")
+loaders.add("table", "demur.suites.loaders.table:load_table")
 
 
 def builtin_suite_names() -> list[str]:
@@ -41,15 +52,52 @@ def load_builtin_suite(name: str) -> Suite:
 
 def load_suite(spec: str) -> Suite:
     """One suite from a built-in name, LOADER:PATH, or a path to a demur JSONL file."""
-    loader_name, sep, path = spec.partition(":")
+    loader_name, sep, rest = spec.partition(":")
     if sep and loader_name in loaders.names():
+        path, options = split_options(rest)
         file = Path(path)
         if not file.is_file():
             raise SuiteFormatError(path, None, f"no such file (for loader {loader_name!r})")
-        return loaders.get(loader_name)(file)
+        loader = loaders.get(loader_name)
+        _check_options(loader_name, loader, path, options)
+        return loader(file, **options)
     if spec.endswith(".jsonl") and Path(spec).is_file():
         return load_jsonl_suite(spec)
     return load_builtin_suite(spec)
+
+
+def split_options(rest: str) -> tuple[str, dict[str, str]]:
+    """PATH and its options from "PATH?key=value&key=value" (a file named with '?' wins)."""
+    path, sep, query = rest.partition("?")
+    if not sep or Path(rest).is_file():
+        return rest, {}
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError as exc:
+        raise SuiteFormatError(
+            path, None, f"bad options {query!r}: use key=value&key=value"
+        ) from exc
+    options: dict[str, str] = {}
+    for key, value in pairs:
+        if key in options:
+            raise SuiteFormatError(path, None, f"option {key!r} is given twice")
+        options[key] = value
+    return path, options
+
+
+def _check_options(name: str, loader: SuiteLoader, path: str, options: dict[str, str]) -> None:
+    parameters = list(inspect.signature(loader).parameters.values())[1:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    known = [p.name for p in parameters]
+    unknown = [key for key in options if key not in known]
+    if unknown:
+        raise SuiteFormatError(
+            path,
+            None,
+            f"unknown option(s) {', '.join(unknown)} for loader {name!r}; "
+            f"known: {', '.join(known) or 'none'}",
+        )
 
 
 def resolve_prompts(spec: str) -> list[Prompt]:
