@@ -13,7 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from demur.backends.base import BackendError, GenerateConfig, Generation, Message, TokenLogprob
+from demur.backends.base import BackendError, GenerateConfig, Generation, Message
+from demur.backends.openai_format import parse_response
 from demur.backends.registry import BackendOptions
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -64,33 +65,17 @@ class LlamaCppBackend:
         )
 
     def _generate(self, messages: list[Message], config: GenerateConfig) -> Generation:
-        kwargs: dict[str, Any] = {
-            "messages": [m.model_dump() for m in messages],
-            "max_tokens": config.max_tokens,
-            "temperature": config.temperature,
-            "top_p": config.top_p,
-            "seed": config.seed,
-            "stop": list(config.stop) or None,
-        }
-        if config.logprobs:
-            kwargs["logprobs"] = True
-            kwargs["top_logprobs"] = config.top_logprobs
-        if config.logit_bias:
-            kwargs["logit_bias"] = {int(k): v for k, v in config.logit_bias.items()}
+        kwargs = chat_kwargs(messages, config)
         with self._lock:
             try:
                 out: dict[str, Any] = self.llm.create_chat_completion(**kwargs)  # type: ignore[assignment]
-            except ValueError as exc:  # e.g. the prompt exceeds the context window
-                raise BackendError(f"llama.cpp: {exc}", retryable=False) from exc
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
-        return Generation(
-            text=choice["message"].get("content") or "",
-            finish_reason=choice.get("finish_reason"),
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
-            logprobs=_logprobs(choice.get("logprobs")),
-        )
+            except (ValueError, RuntimeError) as exc:
+                # The prompt exceeds the context window, or llama.cpp failed to decode: the same
+                # request would fail the same way again.
+                raise BackendError(
+                    f"llama.cpp on {self.path.name}: {exc}", retryable=False
+                ) from exc
+        return parse_response(out)
 
     async def generate(self, messages: list[Message], config: GenerateConfig) -> Generation:
         return await asyncio.to_thread(self._generate, messages, config)
@@ -99,20 +84,36 @@ class LlamaCppBackend:
         self.llm.close()
 
 
-def _logprobs(raw: dict[str, Any] | None) -> tuple[TokenLogprob, ...] | None:
-    if not raw or not raw.get("content"):
-        return None
-    return tuple(
-        TokenLogprob(
-            token=entry["token"],
-            logprob=float(entry["logprob"]),
-            top={t["token"]: float(t["logprob"]) for t in entry.get("top_logprobs") or []},
-        )
-        for entry in raw["content"]
-    )
+def chat_kwargs(messages: list[Message], config: GenerateConfig) -> dict[str, Any]:
+    """Arguments of Llama.create_chat_completion for one request (pure, shared with benchmarks)."""
+    kwargs: dict[str, Any] = {
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "max_tokens": config.max_tokens,
+        "temperature": config.temperature,
+        "top_p": config.top_p,
+        "seed": config.seed,
+        "stop": list(config.stop) or None,
+    }
+    if config.logprobs:
+        kwargs["logprobs"] = True
+        kwargs["top_logprobs"] = config.top_logprobs
+    if config.logit_bias:
+        kwargs["logit_bias"] = {_token_id(k): float(v) for k, v in config.logit_bias.items()}
+    return kwargs
+
+
+def _token_id(key: str) -> int:
+    try:
+        return int(key)
+    except ValueError:
+        raise BackendError(
+            f"logit_bias key {key!r} is not a token id: llama.cpp biases token ids (integers)",
+            retryable=False,
+        ) from None
 
 
 def create(name: str, options: BackendOptions) -> LlamaCppBackend:
+    """Build the backend for `llamacpp:default` or `llamacpp:/path/model.gguf`."""
     return LlamaCppBackend(
         resolve_model_path(name), n_ctx=options.n_ctx, n_threads=options.n_threads
     )

@@ -1,0 +1,114 @@
+"""Real server processes on loopback for the backend tests: a scripted fake and llama.cpp's own."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+FAKE_SERVER = Path(__file__).with_name("fake_openai_server.py")
+
+StartFake = Callable[..., str]
+
+
+def start_fake_server(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """Start the scripted fake server; returns the process and its base URL (ending in /v1)."""
+    process = subprocess.Popen(
+        [sys.executable, str(FAKE_SERVER), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("PORT "):
+        process.kill()
+        _, err = process.communicate(timeout=10)
+        raise RuntimeError(f"the fake server did not start: {line!r} {err[-2000:]}")
+    return process, f"http://127.0.0.1:{int(line.split()[1])}/v1"
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def fake_server() -> Iterator[StartFake]:
+    """A factory: fake_server("--delay", "0.01") starts one and returns its base URL."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> str:
+        process, url = start_fake_server(*args)
+        started.append(process)
+        return url
+
+    yield start
+    for process in started:
+        stop(process)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[str], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} was not ready within {timeout_s} s")
+
+
+@pytest.fixture(scope="module")
+def llamacpp_server() -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server with the embedded model; yields its /v1 URL."""
+    pytest.importorskip("llama_cpp.server", reason="needs llama-cpp-python[server]")
+    from demur.backends.llamacpp import default_model_path
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(default_model_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "1024",
+            "--logits_all",
+            "true",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_until_ready(f"{base}/models", process, timeout_s=120)
+        yield base
+    finally:
+        stop(process)
