@@ -6,6 +6,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from demur.calibrate.profile import CalibrationProfile
+
 Role = Literal["system", "user", "assistant"]
 
 
@@ -34,6 +36,10 @@ class GenerateConfig(BaseModel):
         default=None, description="Token id (as text) to additive bias, applied by the backend."
     )
     stop: tuple[str, ...] = ()
+    calibration: CalibrationProfile | None = Field(
+        default=None,
+        description="A threshold-mode profile steering the first token (llamacpp and hf backends).",
+    )
 
 
 class TokenLogprob(BaseModel):

@@ -173,14 +173,19 @@ class HfBackend:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         if config.stop:
             kwargs.update(stop_strings=list(config.stop), tokenizer=self.tokenizer)
+        processors: list[Any] = []
         if config.logit_bias:
-            from transformers import LogitsProcessorList
-
             bias = {int(k): v for k, v in config.logit_bias.items()}
             vocab_size = self.model.get_output_embeddings().weight.shape[0]
-            kwargs["logits_processor"] = LogitsProcessorList(
-                [_BiasProcessor(bias, vocab_size)]  # type: ignore[list-item]
-            )
+            processors.append(_BiasProcessor(bias, vocab_size))
+        if config.calibration is not None:
+            from demur.calibrate.apply import FirstStepSteer
+
+            processors.append(FirstStepSteer(config.calibration))
+        if processors:
+            from transformers import LogitsProcessorList
+
+            kwargs["logits_processor"] = LogitsProcessorList(processors)
         with self._lock, torch.inference_mode():
             torch.manual_seed(config.seed)
             try:

@@ -99,6 +99,10 @@ def chat_kwargs(messages: list[Message], config: GenerateConfig) -> dict[str, An
         kwargs["top_logprobs"] = config.top_logprobs
     if config.logit_bias:
         kwargs["logit_bias"] = {_token_id(k): float(v) for k, v in config.logit_bias.items()}
+    if config.calibration is not None:
+        from demur.calibrate.apply import FirstStepSteer
+
+        kwargs["logits_processor"] = [FirstStepSteer(config.calibration)]
     return kwargs
 
 

@@ -1,1 +1,1 @@
-"""demur.calibrate"""
+"""Steering per-category refusal rates at inference, without retraining."""
