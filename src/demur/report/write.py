@@ -1,50 +1,50 @@
-"""Writing every report format of one or more runs (first version: tables only)."""
+"""Writing every report format of one or more runs."""
 
 from __future__ import annotations
 
-import html
-import json
-from collections import Counter
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from demur.metrics.bootstrap import RESAMPLES
+from demur.report.data import ReportData, gather
+from demur.report.html import render_html
+from demur.report.markdown import render_markdown
 from demur.store.sqlite import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ReportPaths:
+    """Where the three formats of a report were written."""
+
     html: Path
     markdown: Path
     json: Path
 
 
-def write_reports(
-    store: Store, run_ids: list[str], out_dir: Path, judge: str | None = None
-) -> ReportPaths:
+def write_report_data(data: ReportData, out_dir: Path) -> ReportPaths:
+    """Render gathered report data as report.html, report.md and report.json in `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    data: dict[str, dict[str, dict[str, int]]] = {}
-    for run_id in run_ids:
-        groups: dict[str, Counter[str]] = {}
-        for row in store.results(run_id, judge=judge):
-            key = f"{row.prompt.expected.value}/{row.prompt.category}"
-            label = row.verdict.label.value if row.verdict else "unjudged"
-            groups.setdefault(key, Counter())[label] += 1
-        data[run_id] = {k: dict(v) for k, v in sorted(groups.items())}
     paths = ReportPaths(out_dir / "report.html", out_dir / "report.md", out_dir / "report.json")
-    paths.json.write_text(json.dumps(data, indent=2), "utf-8")
-    lines = ["# demur report", ""]
-    for run_id, groups in data.items():
-        lines += [f"## run {run_id}", "", "| group | labels |", "|---|---|"]
-        lines += [f"| {k} | {json.dumps(v)} |" for k, v in groups.items()]
-    paths.markdown.write_text("\n".join(lines) + "\n", "utf-8")
-    body = "".join(
-        f"<h2>run {html.escape(r)}</h2><table>"
-        + "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{html.escape(json.dumps(v))}</td></tr>"
-            for k, v in g.items()
-        )
-        + "</table>"
-        for r, g in data.items()
-    )
-    paths.html.write_text(f"<!doctype html><meta charset=utf-8><title>demur</title>{body}", "utf-8")
+    paths.json.write_text(data.model_dump_json(indent=1), "utf-8")
+    paths.markdown.write_text(render_markdown(data), "utf-8")
+    paths.html.write_text(render_html(data), "utf-8")
+    log.info("report of %d runs written to %s", len(data.runs), out_dir)
     return paths
+
+
+def write_reports(
+    store: Store,
+    run_ids: list[str],
+    out_dir: Path,
+    judge: str | None = None,
+    *,
+    seed: int = 0,
+    resamples: int = RESAMPLES,
+) -> ReportPaths:
+    """Compute the runs' metrics (with `judge`'s verdicts, or each run's newest judge's) and
+    write the HTML, Markdown and JSON reports; with several runs, they are compared."""
+    data = gather(store, run_ids, judge, seed=seed, resamples=resamples)
+    return write_report_data(data, out_dir)
