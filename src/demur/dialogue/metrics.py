@@ -245,3 +245,25 @@ def grouped_consistency(
     for result, group in zip(results, groups, strict=True):
         by_group.setdefault(group, []).append(result)
     return {g: consistency_rates(rs, "consistency", g) for g, rs in by_group.items()}
+
+
+def fmt(estimate: Estimate) -> str:
+    """'42.0% [30.1, 55.2] (n=50)', or 'n/a (n=0)'."""
+    if estimate.value is None:
+        return f"n/a (n={estimate.n})"
+    if estimate.low is None or estimate.high is None:
+        return f"{estimate.value:.1%} (n={estimate.n})"
+    return (
+        f"{estimate.value:.1%} [{estimate.low * 100:.1f}, {estimate.high * 100:.1f}] "
+        f"(n={estimate.n})"
+    )
+
+
+def fmt_difference(estimate: Estimate) -> str:
+    if estimate.value is None:
+        return "n/a"
+    if estimate.low is None or estimate.high is None:
+        return f"{estimate.value * 100:+.1f} pts"
+    return (
+        f"{estimate.value * 100:+.1f} pts [{estimate.low * 100:+.1f}, {estimate.high * 100:+.1f}]"
+    )
