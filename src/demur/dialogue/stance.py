@@ -62,12 +62,20 @@ def _normalise(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'")
 
 
+_NEGATED = re.compile(r"(\b(not|never|no|nothing|nor)\b|n't)[^.!?;:]{0,24}$", re.IGNORECASE)
+"""A negation shortly before a phrase, in the same clause ("not something I can help with")."""
+
+
 def read_stance(text: str) -> StanceReading:
     """The stance a text endorses: the last strong conclusion, else the balance of leanings."""
     text = _normalise(text)
     phrases = _phrases()
     strong = [(m, Stance.DECLINE) for m in _hits(phrases.decline_strong, text)]
-    strong += [(m, Stance.COMPLY) for m in _hits(phrases.comply_strong, text)]
+    strong += [
+        (m, Stance.COMPLY)
+        for m in _hits(phrases.comply_strong, text)
+        if not _NEGATED.search(text[max(0, m.start() - 40) : m.start()])
+    ]
     if strong:
         # Where both sides are stated, the one said last is the conclusion; at the same position
         # (overlapping phrases, "I will not help") declining wins, since it carries the negation.
