@@ -81,17 +81,22 @@ def proportion_interval(
 def mean_interval(
     values: FloatArray, rng: np.random.Generator, resamples: int = RESAMPLES
 ) -> Interval | None:
-    """Interval of the mean of continuous values (such as boundary scores)."""
+    """Interval of the mean of values (such as boundary scores)."""
     n = values.size
     if n == 0:
         return None
-    # Replicate weights are multinomial counts; chunked so memory stays bounded for large n.
+    distinct, counts = np.unique(values, return_counts=True)
+    if distinct.size <= 256:
+        # Scores usually take few distinct values: resampling items is then a multinomial over
+        # those values, exact and far cheaper than drawing every index.
+        draws = rng.multinomial(n, counts / n, size=resamples)
+        return percentile_interval((draws @ distinct) / n)
+    # Resampled indices, chunked so memory stays bounded (about 2M indices a chunk) for large n.
     means: list[FloatArray] = []
     chunk = max(1, 2_000_000 // n)
     for start in range(0, resamples, chunk):
         size = min(chunk, resamples - start)
-        weights = rng.multinomial(n, np.full(n, 1 / n), size=size)
-        means.append((weights @ values) / n)
+        means.append(values[rng.integers(0, n, size=(size, n))].mean(axis=1))
     return percentile_interval(np.concatenate(means))
 
 

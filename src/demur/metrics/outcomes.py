@@ -19,6 +19,10 @@ GROUP_FIELDS = ("category", "subcategory", "language", "suite", "expected", "run
 """Fields every outcome can be grouped by; `metadata.NAME` reaches a prompt's free-form fields."""
 
 
+MISSING = "(none)"
+"""The group of items that lack a field (an empty suite name, a metadata key not set)."""
+
+
 class Status(StrEnum):
     """Whether an item counts in rates, and if not, why."""
 
@@ -68,6 +72,8 @@ class Outcome:
         try:
             return self.fields[field_name]
         except KeyError:
+            if field_name.startswith("metadata."):
+                return MISSING
             known = ", ".join([*GROUP_FIELDS, "metadata.NAME"])
             raise KeyError(f"cannot group by {field_name!r}; fields: {known}") from None
 
@@ -96,7 +102,7 @@ def to_outcome(row: ResultRow, model: str | None = None) -> Outcome:
         "category": prompt.category,
         "subcategory": prompt.subcategory,
         "language": prompt.language,
-        "suite": prompt.suite or "(none)",
+        "suite": prompt.suite or MISSING,
         "expected": prompt.expected.value,
         "run": row.run_id,
         "model": model_name,

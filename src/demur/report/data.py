@@ -10,12 +10,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pydantic import BaseModel, ConfigDict, Field
 
 from demur.metrics import (
+    ALL,
     Difference,
     GroupMetrics,
     ItemCounts,
     Outcome,
     compare_runs,
     grouped,
+    summarize,
     to_outcome,
 )
 from demur.metrics.bootstrap import RESAMPLES
@@ -231,8 +233,14 @@ def gather(
         outcomes = [to_outcome(row, labels[record.run_id]) for row in rows]
         outcomes_by_run[record.run_id] = outcomes
         verdict = next((row.verdict for row in rows if row.verdict is not None), None)
+        # The `all` row is the same for every field: compute it once.
+        everything = summarize(outcomes, BREAKDOWNS[0], ALL, seed=seed, resamples=resamples)
         breakdowns = {
-            field: grouped(outcomes, field, seed=seed, resamples=resamples) for field in BREAKDOWNS
+            field: [
+                everything.model_copy(update={"field": field}),
+                *grouped(outcomes, field, seed=seed, resamples=resamples, include_all=False),
+            ]
+            for field in BREAKDOWNS
         }
         info = RunInfo(
             run_id=record.run_id,

@@ -1,0 +1,48 @@
+"""The report as a reader sees it: rendered by headless Chromium (Debian's chromium package)."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from report_demo import Demo
+
+from demur.report import write_reports
+from demur.report.screenshot import find_browser, screenshot
+from demur.store.sqlite import Store
+
+
+def png_rows(path: Path) -> tuple[int, int, bytes]:
+    """Width, height and the raw (filtered) scanlines of an 8-bit RGB(A) PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    return width, height, zlib.decompress(idat)
+
+
+@pytest.mark.slow
+def test_chromium_renders_the_report_with_content_top_to_bottom(demo: Demo, tmp_path: Path) -> None:
+    if find_browser() is None:
+        pytest.skip("no chromium on PATH (CI installs Debian's chromium)")
+    with Store(demo.store) as store:
+        html = write_reports(store, demo.run_ids, tmp_path / "report").html
+    png = screenshot(html, tmp_path / "shot.png", width=1400, height=2400)
+    width, height, raw = png_rows(png)
+    assert (width, height) == (1400, 2400)
+    # A blank or failed page compresses to almost nothing; a drawn report does not.
+    assert png.stat().st_size > 60_000
+    # Content in every quarter of the page: the charts and tables laid out, not one block.
+    stride = len(raw) // height
+    for quarter in range(4):
+        rows = raw[quarter * height // 4 * stride : (quarter + 1) * height // 4 * stride]
+        assert len(set(rows)) > 40, f"quarter {quarter + 1} of the screenshot looks empty"
