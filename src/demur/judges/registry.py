@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from demur.judges.base import Judge
 from demur.registry import LazyRegistry
 
-DEFAULT_JUDGE = "patterns"
+DEFAULT_JUDGE = "classifier"
 
 
 class JudgeOptions(BaseModel):
@@ -22,12 +22,28 @@ class JudgeOptions(BaseModel):
     )
     base_url: str | None = None
     cache_dir: str | None = Field(default=None, description="Where LLM-judge answers are cached.")
+    model_path: str | None = Field(
+        default=None, description="Classifier weights file (default: the shipped weights)."
+    )
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY", description="Environment variable of the judge model's API key."
+    )
+    margin: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Cascade: items whose classifier probability lies within this distance of "
+        "its threshold are uncertain and go to the rubric judge.",
+    )
 
 
 JudgeFactory = Callable[[JudgeOptions], Judge]
 
 judges: LazyRegistry[JudgeFactory] = LazyRegistry("judge", "demur.judges")
 judges.add("patterns", "demur.judges.patterns:create")
+judges.add("classifier", "demur.judges.classifier:create")
+judges.add("rubric", "demur.judges.rubric:create")
+judges.add("cascade", "demur.judges.cascade:create")
 
 
 def create_judge(name: str = "default", options: JudgeOptions | None = None) -> Judge:

@@ -1,0 +1,213 @@
+"""Rebuild the `classifier` judge's shipped weights from labelled data, and report held-out figures.
+
+Data: demur's own labelled responses (data/judge/*.jsonl, their train split), the human tone labels
+of chatgpt-refusals and CoCoNot's chosen (compliant) answers from ../shared/data, split by a hash
+of the request. Trains on train, picks the regularisation and fits the calibration on dev, and
+reports on test, which nothing here ever tunes on. XSTest is never read.
+
+    python scripts/train_judge.py                  # train, write the weights, print figures
+    python scripts/train_judge.py --export-heldout out/heldout   # also write the test splits
+
+One readable function top to bottom (training code is not a registry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from demur.judges.corpora import (
+    Example,
+    load_chatgpt_refusals,
+    load_coconot_chosen,
+    load_labelled_jsonl,
+    write_jsonl,
+)
+from demur.judges.features import DIMENSIONS, featurise
+from demur.judges.linear import LinearModel, default_path
+from demur.judges.rules import analyse
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+log = logging.getLogger("train_judge")
+
+# How much one example of each source counts in the loss: demur's own data is written to the
+# refusal convention across many styles, so it leads; chatgpt-refusals is one model's style.
+SOURCE_WEIGHT = {"chatgpt-refusals": 0.3, "coconot-chosen": 0.5}
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "judge")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--out", type=Path, default=default_path())
+    parser.add_argument("--export-heldout", type=Path, default=None)
+    parser.add_argument("--epochs", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    # 1. Data ----------------------------------------------------------------------------------
+    examples: list[Example] = []
+    examples += load_chatgpt_refusals(args.shared / "chatgpt-refusals" / "all_hand_labeled.json")
+    examples += load_coconot_chosen(args.shared / "coconot" / "coconot_pref.jsonl")
+    own = sorted(args.data.glob("*.jsonl")) if args.data.is_dir() else []
+    for path in own:
+        examples += load_labelled_jsonl(path)
+    by_split: dict[str, list[Example]] = defaultdict(list)
+    for ex in examples:
+        by_split[ex.split].append(ex)
+    for split in ("train", "dev", "test"):
+        counts: dict[str, int] = defaultdict(int)
+        for ex in by_split[split]:
+            counts[f"{ex.source}/{ex.label}"] += 1
+        log.info("%s: %d examples %s", split, len(by_split[split]), dict(sorted(counts.items())))
+
+    # 2. Features ------------------------------------------------------------------------------
+    def matrix(rows: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        pointers = [0]
+        indices: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for ex in rows:
+            row = featurise(ex.prompt, ex.response, analyse(ex.response, ex.prompt, ex.language))
+            indices.append(row.indices)
+            values.append(row.values)
+            pointers.append(pointers[-1] + len(row.indices))
+        y = np.array([ex.target for ex in rows], dtype=np.float64)
+        return np.concatenate(indices), np.concatenate(values), np.array(pointers), y
+
+    started = time.time()
+    train, dev, test = by_split["train"], by_split["dev"], by_split["test"]
+    xtr, xdev, xte = matrix(train), matrix(dev), matrix(test)
+    log.info("features: %.1fs", time.time() - started)
+
+    def scores(x: tuple[np.ndarray, ...], w: np.ndarray, b: float) -> np.ndarray:
+        idx, val, ptr, _ = x
+        products = w[idx] * val
+        return np.add.reduceat(products, ptr[:-1]) + b
+
+    # 3. Training: weighted logistic regression, full-batch Adam, L2 chosen on dev --------------
+    sample_weight = np.array([SOURCE_WEIGHT.get(ex.source, 1.0) for ex in train])
+    ytr = xtr[3]
+    # Balance the classes so the rarer one is not drowned out.
+    for cls in (0, 1):
+        mask = ytr == cls
+        sample_weight[mask] *= 0.5 * sample_weight.sum() / max(sample_weight[mask].sum(), 1e-9)
+    sample_weight /= sample_weight.mean()
+    rows_of_nnz = np.repeat(np.arange(len(train)), np.diff(xtr[2]))
+
+    def fit(l2: float) -> tuple[np.ndarray, float]:
+        w = np.zeros(DIMENSIONS)
+        b = 0.0
+        m, v = np.zeros(DIMENSIONS), np.zeros(DIMENSIONS)
+        mb = vb = 0.0
+        lr, beta1, beta2 = 0.05, 0.9, 0.999
+        for step in range(1, args.epochs + 1):
+            p = sigmoid(scores(xtr, w, b))
+            g = (p - ytr) * sample_weight / len(train)
+            grad = np.bincount(xtr[0], weights=xtr[1] * g[rows_of_nnz], minlength=DIMENSIONS)
+            grad += l2 * w
+            gb = float(g.sum())
+            m = beta1 * m + (1 - beta1) * grad
+            v = beta2 * v + (1 - beta2) * grad * grad
+            mb = beta1 * mb + (1 - beta1) * gb
+            vb = beta2 * vb + (1 - beta2) * gb * gb
+            correction = math.sqrt(1 - beta2**step) / (1 - beta1**step)
+            w -= lr * correction * m / (np.sqrt(v) + 1e-8)
+            b -= lr * correction * mb / (math.sqrt(vb) + 1e-8)
+        return w, b
+
+    def accuracy(x: tuple[np.ndarray, ...], w: np.ndarray, b: float, t: float = 0.0) -> float:
+        return float(((scores(x, w, b) > t) == (x[3] == 1)).mean())
+
+    best: tuple[float, float, np.ndarray, float] | None = None
+    for l2 in (1e-5, 1e-4, 1e-3):
+        w, b = fit(l2)
+        acc = accuracy(xdev, w, b)
+        log.info("l2=%g: train %.4f dev %.4f", l2, accuracy(xtr, w, b), acc)
+        if best is None or acc > best[0]:
+            best = (acc, l2, w, b)
+    assert best is not None
+    _, l2, w, b = best
+
+    # 4. Calibration on dev: Platt scaling p = sigmoid(a*z + c) -------------------------------
+    zdev, ydev = scores(xdev, w, b), xdev[3]
+    a, c = 1.0, 0.0
+    for _ in range(3000):
+        p = sigmoid(a * zdev + c)
+        a -= 0.1 * float(((p - ydev) * zdev).mean())
+        c -= 0.1 * float((p - ydev).mean())
+    pdev = sigmoid(a * zdev + c)
+    bins = np.minimum((pdev * 10).astype(int), 9)
+    ece = 0.0
+    reliability = []
+    for k in range(10):
+        mask = bins == k
+        if mask.any():
+            gap = abs(float(pdev[mask].mean()) - float(ydev[mask].mean()))
+            ece += mask.mean() * gap
+            reliability.append(
+                {
+                    "bin": f"{k / 10:.1f}-{(k + 1) / 10:.1f}",
+                    "n": int(mask.sum()),
+                    "mean_p": round(float(pdev[mask].mean()), 3),
+                    "rate": round(float(ydev[mask].mean()), 3),
+                }
+            )
+    log.info("calibration on dev: a=%.3f c=%.3f ECE=%.4f", a, c, ece)
+    for r in reliability:
+        log.info("  %s", r)
+
+    # 5. Save -------------------------------------------------------------------------------
+    version = time.strftime("%Y%m%d")
+    meta = {
+        "version": version,
+        "l2": l2,
+        "dev_ece": round(ece, 4),
+        "dev_accuracy": round(float(((pdev > 0.5) == (ydev == 1)).mean()), 4),
+        "reliability_dev": reliability,
+        "trained_on": sorted({f"{ex.source}" for ex in train}),
+        "train_examples": len(train),
+    }
+    small = np.where(np.abs(w) < 1e-4, 0.0, w).astype(np.float32)
+    model = LinearModel(small, float(b), float(a), float(c), 0.5, meta)
+    model.save(args.out)
+    log.info("wrote %s (%d KiB)", args.out, args.out.stat().st_size // 1024)
+
+    # 6. Held-out report ------------------------------------------------------------------------
+    pte = sigmoid(a * scores(xte, w, b) + c)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, ex in enumerate(test):
+        groups[f"source={ex.source}"].append(i)
+        groups[f"language={ex.language}"].append(i)
+        groups["all"].append(i)
+    print(f"{'held-out test group':34} {'n':>5} {'accuracy':>9}")
+    for name in sorted(groups):
+        ids = np.array(groups[name])
+        acc = float(((pte[ids] > 0.5) == (xte[3][ids] == 1)).mean())
+        print(f"{name:34} {len(ids):5d} {acc:9.4f}")
+    if args.export_heldout is not None:
+        by_source: dict[str, list[Example]] = defaultdict(list)
+        for ex in test:
+            by_source[ex.source].append(ex)
+        for source, rows in by_source.items():
+            write_jsonl(rows, args.export_heldout / f"{source}-test.jsonl")
+        write_jsonl(test, args.export_heldout / "all-test.jsonl")
+        print(json.dumps({"exported": str(args.export_heldout)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

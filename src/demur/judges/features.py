@@ -1,0 +1,121 @@
+"""Features of a (request, response) pair for the learned judge: numpy only, fast, multilingual.
+
+Three groups, hashed into one sparse vector: the pattern reading (which cues fire, opening or
+later, the reading's rule), the shape of the response (length, lists, content left after a
+refusal, overlap with the request), and text n-grams (characters of the opening, words of the
+whole response, words of the request). Cue features are shared by all languages, which is how
+what the model learns in one language carries to the others.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from demur.judges.patterns import read
+from demur.judges.rules import Analysis, analyse
+
+DIMENSIONS = 1 << 18
+OPENING_CHARS = 120
+RESPONSE_CHARS = 1500
+REQUEST_CHARS = 400
+
+_TOKEN = re.compile(r"[0-9a-zà-öø-ÿß']+|[\u3040-\u30ff\u4e00-\u9fff]", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class SparseRow:
+    """Hashed feature indices and their values for one item."""
+
+    indices: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float32]
+
+
+def _bucket(value: float, base: float = 2.0) -> int:
+    return int(math.log(value + 1, base))
+
+
+def _tokens(text: str) -> list[str]:
+    """Words for alphabetic scripts, character bigrams for Chinese and Japanese."""
+    raw = _TOKEN.findall(text.lower())
+    out: list[str] = []
+    previous_cjk = ""
+    for token in raw:
+        if _CJK.fullmatch(token):
+            if previous_cjk:
+                out.append(previous_cjk + token)
+            previous_cjk = token
+        else:
+            previous_cjk = ""
+            out.append(token)
+    return out
+
+
+def named_features(analysis: Analysis) -> dict[str, float]:
+    """The interpretable part: cues by position, the reading, and the response's shape."""
+    feats: dict[str, float] = {"bias": 1.0}
+    for signal, strength in analysis.opening.items():
+        feats[f"open:{signal}"] = strength
+    for signal, strength in analysis.body.items():
+        feats[f"body:{signal}"] = strength
+    for signal, count in analysis.counts.items():
+        feats[f"count:{signal}:{min(count, 4)}"] = 1.0
+    for hit in analysis.hits:
+        place = "o" if hit.sentence < analysis.opening_sentences else "b"
+        feats[f"rule:{hit.rule}:{place}"] = 1.0
+    reading = read(analysis)
+    feats[f"reading:{reading.rule}"] = 1.0
+    feats[f"reading-label:{reading.label.value}"] = 1.0
+    feats[f"len:{_bucket(analysis.chars)}"] = 1.0
+    feats[f"content:{_bucket(analysis.content_chars)}"] = 1.0
+    feats[f"after:{_bucket(analysis.content_after_refusal)}"] = 1.0
+    feats[f"lists:{min(analysis.list_lines, 5)}"] = 1.0
+    feats[f"sentences:{min(analysis.sentences, 8)}"] = 1.0
+    feats[f"overlap:{round(analysis.overlap * 4)}"] = 1.0
+    feats["overlap"] = analysis.overlap
+    feats[f"question-end:{analysis.ends_with_question}"] = 1.0
+    feats[f"lang:{analysis.language}"] = 1.0
+    return feats
+
+
+def _hash(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8")) & (DIMENSIONS - 1)
+
+
+def featurise(prompt: str, response: str, analysis: Analysis | None = None) -> SparseRow:
+    """The hashed feature vector of one pair (pass `analysis` to reuse a reading)."""
+    reading = analysis if analysis is not None else analyse(response, prompt)
+    feats = named_features(reading)
+    text = response.strip().lower()
+    opening = text[:OPENING_CHARS]
+    grams = {opening[i : i + n] for n in (3, 5) for i in range(max(0, len(opening) - n + 1))}
+    head_words = _tokens(text[:OPENING_CHARS * 2])
+    words = set(_tokens(text[:RESPONSE_CHARS]))
+    asked = set(_tokens(prompt[:REQUEST_CHARS]))
+    short = "short" if reading.content_chars < 300 else "long"
+    groups: list[tuple[str, set[str]]] = [
+        ("c", grams),
+        ("h", {f"{a} {b}" for a, b in zip(head_words, head_words[1:], strict=False)}),
+        ("w", words),
+        ("q", asked),
+        (f"q{short}", asked),
+    ]
+    for prefix, group in groups:
+        if group:
+            weight = 1.0 / math.sqrt(len(group))
+            for gram in group:
+                feats[f"{prefix}:{gram}"] = weight
+    index: dict[int, float] = {}
+    for name, value in feats.items():
+        slot = _hash(name)
+        index[slot] = index.get(slot, 0.0) + value
+    return SparseRow(
+        indices=np.fromiter(index.keys(), dtype=np.int64, count=len(index)),
+        values=np.fromiter(index.values(), dtype=np.float32, count=len(index)),
+    )
