@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +67,8 @@ def test_sweep_curves_are_monotonic() -> None:
             rates_ = [p.should_refuse_rate for p in curve if p.key == key]
             contrast = [p.contrast_rate for p in curve if p.key == key]
             step = 1 if mode is Mode.BIAS else -1  # bias up: more refusals; threshold up: fewer
-            assert all(b * step >= a * step for a, b in zip(rates_, rates_[1:], strict=False))
-            assert all(b * step >= a * step for a, b in zip(contrast, contrast[1:], strict=False))  # type: ignore[operator]
+            assert all(b * step >= a * step for a, b in pairwise(rates_))
+            assert all(b * step >= a * step for a, b in pairwise(contrast))  # type: ignore[operator]
 
 
 def test_profile_round_trips(tmp_path: Path) -> None:
@@ -77,7 +78,7 @@ def test_profile_round_trips(tmp_path: Path) -> None:
     )  # fmt: skip
     assert CalibrationProfile.load(profile.save(tmp_path / "p.yaml")) == profile
     (tmp_path / "bad.yaml").write_text("mode: sideways\n")
-    with pytest.raises(ValueError, match="bad.yaml"):
+    with pytest.raises(ValueError, match=r"bad\.yaml"):
         CalibrationProfile.load(tmp_path / "bad.yaml")
 
 

@@ -115,6 +115,9 @@ class _Request:
 class HfBackend:
     """Runs one transformers causal LM in-process; batches run one at a time on a worker thread."""
 
+    supports_calibration = True
+    """Threshold-mode calibration profiles steer this backend's first token."""
+
     def __init__(
         self,
         source: HfSource,

@@ -41,6 +41,9 @@ def resolve_model_path(name: str) -> Path:
 class LlamaCppBackend:
     """Runs one llama.cpp model in-process; requests take turns on a worker thread."""
 
+    supports_calibration = True
+    """Threshold-mode calibration profiles steer this backend's first token."""
+
     max_concurrency = 1
 
     def __init__(

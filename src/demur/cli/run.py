@@ -10,6 +10,7 @@ import typer
 
 from demur.backends.base import Backend, GenerateConfig
 from demur.backends.registry import BackendOptions, create_backend, parse_model_spec
+from demur.calibrate.profile import CalibrationProfile, Mode
 from demur.cli.app import app, console, fail
 from demur.cli.progress import progress_bar
 from demur.cli.shared import RESULTS_OPTION, judge_and_report
@@ -58,11 +59,15 @@ def run(
     results: Path = RESULTS_OPTION,
     judge: str = typer.Option("default", help="Judge that labels the answers."),
     report: bool = typer.Option(True, help="Write the report when done."),
+    calibration: Path | None = typer.Option(
+        None, help="A profile from `demur calibrate`, applied while generating."
+    ),
 ) -> None:
     """Evaluate a model on a suite; run the same command again to resume an interrupted run."""
     try:
         parse_model_spec(model)
         prompts = resolve_prompts(suite)
+        profile = CalibrationProfile.load(calibration) if calibration else None
     except (ValueError, KeyError) as exc:
         raise fail(str(exc).strip("'\"")) from exc
     spec = RunSpec(
@@ -71,7 +76,12 @@ def run(
         sample=None if full else sample,
         seed=seed,
         generate=GenerateConfig(
-            max_tokens=max_tokens, temperature=temperature, seed=seed, system_prompt=system_prompt
+            max_tokens=max_tokens,
+            temperature=temperature,
+            seed=seed,
+            system_prompt=system_prompt,
+            logit_bias=profile.logit_bias() if profile and profile.mode is Mode.BIAS else None,
+            calibration=profile if profile and profile.mode is Mode.THRESHOLD else None,
         ),
         base_url=base_url,
     )
@@ -91,6 +101,11 @@ def run(
             backend = create_backend(model, options)
         except (ValueError, ImportError, FileNotFoundError) as exc:
             raise fail(str(exc)) from exc
+        if spec.generate.calibration and not getattr(backend, "supports_calibration", False):
+            raise fail(
+                f"{model} cannot apply a threshold profile (it needs the model's logits): "
+                "use an llamacpp or hf model, or fit a bias-mode profile (--mode bias)"
+            )
         try:
             with progress_bar("generating") as update:
                 summary = asyncio.run(

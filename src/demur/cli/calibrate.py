@@ -1,0 +1,137 @@
+"""`demur calibrate` and `demur sweep`: per-category refusal rates set at inference."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from demur.backends.base import Backend, GenerateConfig
+from demur.backends.registry import create_backend
+from demur.calibrate.fit import ScoredPrompt, fit, sweep
+from demur.calibrate.probe import ProbeUnsupportedError
+from demur.calibrate.profile import CalibrationProfile, Mode
+from demur.calibrate.session import (
+    KeyKind,
+    Keys,
+    check,
+    in_calibration_split,
+    parse_targets,
+    resolve_keys,
+    score_prompts,
+)
+from demur.cli.app import app, console, fail
+from demur.cli.progress import progress_bar
+from demur.suites.model import Prompt
+from demur.suites.resolve import resolve_prompts
+
+SUITE = "noncompliance,contrast"
+
+
+def _score(
+    model: str, suite: str, keys_kind: KeyKind, system_prompt: str | None
+) -> tuple[Keys, list[Prompt], list[ScoredPrompt]]:
+    try:
+        prompts = resolve_prompts(suite)
+        backend: Backend = create_backend(model)
+    except (ValueError, KeyError, FileNotFoundError, ImportError) as exc:
+        raise fail(str(exc).strip("'\"")) from exc
+    config = GenerateConfig(system_prompt=system_prompt)
+    try:
+        keys = resolve_keys(backend, keys_kind)
+        with progress_bar("scoring first tokens") as update:
+            scored = asyncio.run(score_prompts(backend, prompts, keys, config, update))
+    except (ProbeUnsupportedError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        asyncio.run(backend.aclose())
+    return keys, prompts, scored
+
+
+@app.command()
+def calibrate(
+    model: str = typer.Option(
+        ..., "--model", "-m", help="BACKEND:NAME of an llamacpp or hf model."
+    ),
+    targets: str = typer.Option(..., help="Target refusal rates, e.g. unsafe=0.95,incomplete=0.6."),
+    out: Path = typer.Option(Path("calibration.yaml"), "--out", "-o", help="Profile to write."),
+    suite: str = typer.Option(SUITE, help="Prompts to fit on (a share is held out)."),
+    mode: Mode = typer.Option(
+        Mode.THRESHOLD, help="threshold (llamacpp, hf) or bias (any backend)."
+    ),
+    keys: KeyKind = typer.Option(KeyKind.AUTO, help="tokens: refusal tokens; openings: any model."),
+    held_out: float = typer.Option(0.5, min=0.1, max=0.9, help="Share of prompts held out."),
+    seed: int = typer.Option(0, help="Seed of the split."),
+    system_prompt: str | None = typer.Option(None, help="System message used when generating."),
+) -> None:
+    """Fit a per-category profile to target refusal rates and check it on held-out prompts."""
+    try:
+        wanted = parse_targets(targets)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    resolved, prompts, scored = _score(model, suite, keys, system_prompt)
+    split = [in_calibration_split(p, 1 - held_out, seed) for p in prompts]
+    fit_items = [s for s, keep in zip(scored, split, strict=True) if keep]
+    test_items = [s for s, keep in zip(scored, split, strict=True) if not keep]
+    try:
+        values = fit(fit_items, wanted, mode)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    fitted = {c.key: c.rate for c in check(fit_items, values, wanted, mode)}
+    profile = CalibrationProfile(
+        mode=mode,
+        token_ids=resolved.token_ids,
+        tokens=resolved.tokens,
+        values=values,
+        model=model,
+        targets=wanted,
+        fitted={k: v for k, v in fitted.items() if k in wanted},
+        calibration_prompts=len(fit_items),
+    )
+    profile.save(out)
+    table = Table(
+        "key",
+        "target",
+        "value",
+        "held-out refusal",
+        "95% interval",
+        "n",
+        "contrast refusal",
+        "in interval",
+    )
+    for c in check(test_items, values, wanted, mode):
+        contrast = f"{c.contrast_refused}/{c.contrast_total}" if c.contrast_total else "-"
+        table.add_row(
+            c.key, "-" if c.target is None else f"{c.target:.2f}",
+            f"{values[c.key]:.4g}" if c.key in values else "model's own",
+            f"{c.rate:.3f}", f"[{c.low:.3f}, {c.high:.3f}]", str(c.total), contrast,
+            "-" if c.target is None else ("yes" if c.hit else "NO"),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"profile ({resolved.kind.value} keys, {mode.value}): {out}")
+
+
+@app.command("sweep")
+def sweep_command(
+    model: str = typer.Option(
+        ..., "--model", "-m", help="BACKEND:NAME of an llamacpp or hf model."
+    ),
+    out: Path = typer.Option(Path("sweep.json"), "--out", "-o", help="Curves as JSON."),
+    suite: str = typer.Option(SUITE, help="Prompts to sweep over."),
+    mode: Mode = typer.Option(Mode.THRESHOLD, help="Sweep thresholds or biases."),
+    keys: KeyKind = typer.Option(KeyKind.AUTO, help="tokens: refusal tokens; openings: any model."),
+    points: int = typer.Option(21, min=3, help="Values per curve."),
+    system_prompt: str | None = typer.Option(None, help="System message used when generating."),
+) -> None:
+    """Refusal rate against threshold per category, on should-not-comply and contrast prompts."""
+    resolved, _, scored = _score(model, suite, keys, system_prompt)
+    curve = sweep(scored, mode, points)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"model": model, "suite": suite, "mode": mode.value, "keys": resolved.kind.value,
+               "points": [asdict(p) for p in curve]}  # fmt: skip
+    out.write_text(json.dumps(payload, indent=1), "utf-8")
+    console.print(f"{len(curve)} points over {len({p.key for p in curve})} keys: {out}")
