@@ -50,7 +50,9 @@ margin-right:4px;font-size:11.5px;background:#eee}.tag.wrong{background:#fde2e0;
 .tag.right{background:#dff3e4;color:#1e5b2f}.tag.out{background:#fff0c2;color:#6b4e00}
 input[type=search]{width:360px;padding:5px 8px;font-size:14px;border:1px solid #bbb;
 border-radius:4px}.charts{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
-svg{max-width:100%;height:auto}
+svg{max-width:100%;height:auto}.pair{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+details.run{border-color:#c9cdd3;background:#fcfcfd}details.run>summary{font-size:15px}
+tr.first td{border-top:2px solid #c9cdd3}
 """
 
 SEARCH_SCRIPT = """
@@ -58,7 +60,7 @@ document.getElementById('q').addEventListener('input',function(){
 var q=this.value.toLowerCase(),shown=0;
 document.querySelectorAll('#examples .ex').forEach(function(x){
 var hit=!q||x.textContent.toLowerCase().indexOf(q)>=0;x.hidden=!hit;if(hit)shown++;});
-document.querySelectorAll('#examples details.grp').forEach(function(d){
+document.querySelectorAll('#examples details.grp, #examples details.run').forEach(function(d){
 var any=d.querySelector('.ex:not([hidden])');d.hidden=!any;if(q&&any)d.open=true;});
 document.getElementById('qn').textContent=q?shown+' examples match':'';});
 """
@@ -332,7 +334,7 @@ def _comparison_table(field: str, diffs: Sequence[Difference], labels: dict[str,
         rows.setdefault((diff.group, diff.run), {})[diff.metric] = diff
     head = "".join(f"<th colspan='2'>{e(SHORT_METRIC[m])}</th>" for m in metrics)
     sub = "<th>baseline → run</th><th>difference [95% CI]</th>" * len(metrics)
-    body = ""
+    body, previous = "", ""
     for (group, run), by_metric in rows.items():
         cells = ""
         for m in metrics:
@@ -346,8 +348,11 @@ def _comparison_table(field: str, diffs: Sequence[Difference], labels: dict[str,
                 f"{_value(d.run_value, m)}</td>{_difference_cell(d)}"
             )
         name = f"<b>{e(group)}</b>" if group == ALL else e(group)
+        first = " class='first'" if group != previous else ""
+        previous = group
         body += (
-            f"<tr><td class='l'>{name}</td><td class='l'>{e(labels.get(run, run))}</td>{cells}</tr>"
+            f"<tr{first}><td class='l'>{name}</td><td class='l'>{e(labels.get(run, run))}</td>"
+            f"{cells}</tr>"
         )
     return (
         f"<table><tr><th class='l' rowspan='2'>{e(field)}</th>"
@@ -402,9 +407,9 @@ def _example_html(x: Example) -> str:
         else "<div class='hint'>(no response text)</div>"
     )
     return (
-        f"<div class='ex'>{verdict}{''.join(tags)}<div class='hint'>prompt</div>"
-        f"<div class='txt'>{e(x.prompt)}</div><div class='hint'>response</div>{response}"
-        f"{reason}</div>"
+        f"<div class='ex'>{verdict}{''.join(tags)}<div class='pair'><div>"
+        f"<div class='hint'>prompt</div><div class='txt'>{e(x.prompt)}</div></div>"
+        f"<div><div class='hint'>response</div>{response}{reason}</div></div></div>"
     )
 
 
@@ -420,7 +425,13 @@ def _examples(data: ReportData) -> str:
         "denominators, then right ones; at most a few each.</p>"
     ]
     for run_id, groups in by_run.items():
-        parts.append(f"<h3>{e(labels.get(run_id, run_id))}</h3>")
+        wrong = sum(g.wrong for g in groups)
+        uncounted = sum(g.uncounted for g in groups)
+        parts.append(
+            f"<details class='run'><summary>{e(labels.get(run_id, run_id))} "
+            f"<span class='hint'>({len(groups)} subcategories, {wrong} wrong, "
+            f"{uncounted} uncounted)</span></summary>"
+        )
         for g in groups:
             shown = len(g.examples)
             flags = f"{g.wrong} wrong" + (f", {g.uncounted} uncounted" if g.uncounted else "")
@@ -430,6 +441,7 @@ def _examples(data: ReportData) -> str:
                 + "".join(_example_html(x) for x in g.examples)
                 + "</details>"
             )
+        parts.append("</details>")
     return "".join(parts)
 
 
