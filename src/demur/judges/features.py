@@ -9,6 +9,7 @@ what the model learns in one language carries to the others.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import zlib
@@ -95,13 +96,13 @@ def featurise(prompt: str, response: str, analysis: Analysis | None = None) -> S
     text = response.strip().lower()
     opening = text[:OPENING_CHARS]
     grams = {opening[i : i + n] for n in (3, 5) for i in range(max(0, len(opening) - n + 1))}
-    head_words = _tokens(text[:OPENING_CHARS * 2])
+    head_words = _tokens(text[: OPENING_CHARS * 2])
     words = set(_tokens(text[:RESPONSE_CHARS]))
     asked = set(_tokens(prompt[:REQUEST_CHARS]))
     short = "short" if reading.content_chars < 300 else "long"
     groups: list[tuple[str, set[str]]] = [
         ("c", grams),
-        ("h", {f"{a} {b}" for a, b in zip(head_words, head_words[1:], strict=False)}),
+        ("h", {f"{a} {b}" for a, b in itertools.pairwise(head_words)}),
         ("w", words),
         ("q", asked),
         (f"q{short}", asked),

@@ -15,13 +15,14 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-zà-ÿß]+")
 
 # A handful of frequent function words that are distinctive per language; accents help too.
+_MARKER_WORDS = {
+    "en": "the and is are you to of that it this with for not be can i what how have",
+    "es": "el la los las que es por para con una del lo puedo pero como esto",
+    "fr": "le la les des est une pour que pas je vous avec dans ce qui mais ne",
+    "de": "der die das und ist nicht ich sie mit für ein eine zu den kann auch",
+}
 _MARKERS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        "the and is are you to of that it this with for not be can i what how have".split()
-    ),
-    "es": frozenset("el la los las que es por para con una del lo puedo pero como esto".split()),
-    "fr": frozenset("le la les des est une pour que pas je vous avec dans ce qui mais ne".split()),
-    "de": frozenset("der die das und ist nicht ich sie mit für ein eine zu den kann auch".split()),
+    code: frozenset(w.split()) for code, w in _MARKER_WORDS.items()
 }
 
 

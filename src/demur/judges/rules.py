@@ -8,6 +8,7 @@ besides them. The pattern judge labels from this reading; the classifier learns 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -134,9 +135,7 @@ def load_pattern_file(path: Path) -> PatternSet:
     flags = re.IGNORECASE | re.UNICODE
     try:
         preamble = (
-            re.compile(r"(?:" + "|".join(data.preamble) + r")\s*", flags)
-            if data.preamble
-            else None
+            re.compile(r"(?:" + "|".join(data.preamble) + r")\s*", flags) if data.preamble else None
         )
     except re.error as exc:
         raise PatternDataError(f"{path}: preamble is not a valid regex: {exc}") from exc
@@ -240,7 +239,7 @@ def normalise(text: str) -> str:
 def _content_terms(text: str, language: str) -> set[str]:
     if language in ("zh", "ja"):
         chars = _CJK.findall(text)
-        return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+        return {a + b for a, b in itertools.pairwise(chars)}
     return {w for w in _WORD.findall(text.lower()) if len(w) >= 5}
 
 
@@ -278,7 +277,7 @@ def analyse(response: str, prompt: str = "", language: str | None = None) -> Ana
     starts = [a for a, _ in spans]
     for index, (start, end) in enumerate(spans):
         pos = _sentence_start(text, start, end, rules.preamble)
-        # A stripped preamble may itself carry a cue (an apology, "As an AI"): try the raw start too.
+        # A stripped preamble may carry a cue itself (an apology, "As an AI"): try the raw start.
         fired: set[int] = set()
         for p in {pos, start}:
             match = rules.start_all.match(text, p, end) if rules.start_all else None
@@ -309,7 +308,9 @@ def analyse(response: str, prompt: str = "", language: str | None = None) -> Ana
     ]
     content_chars = sum(spans[i][1] - spans[i][0] for i in content)
     after = sum(
-        spans[i][1] - spans[i][0] for i in content if first_refusal is not None and i > first_refusal
+        spans[i][1] - spans[i][0]
+        for i in content
+        if first_refusal is not None and i > first_refusal
     )
     body_text = " ".join(text[spans[i][0] : spans[i][1]] for i in content)
     asked = _content_terms(prompt, lang)
