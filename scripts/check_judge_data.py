@@ -102,7 +102,9 @@ def external_prompts(shared: Path) -> list[str]:
     return out
 
 
-def near_copies(prompts: set[str], others: list[str], threshold: float) -> list[tuple[str, str, float]]:
+def near_copies(
+    prompts: set[str], others: list[str], threshold: float
+) -> list[tuple[str, str, float]]:
     """Pairs whose word sets overlap (Jaccard) at or above threshold."""
     other_sets = [(o, _words(o)) for o in others]
     hits = []
@@ -119,11 +121,33 @@ def near_copies(prompts: set[str], others: list[str], threshold: float) -> list[
     return hits
 
 
+def markdown_tables(rows: list[dict[str, object]]) -> str:
+    """Counts per language and label, and per language and split, as Markdown tables."""
+    langs = sorted({str(r["language"]) for r in rows}, key=lambda x: (x != "en", x))
+    by = Counter((str(r["language"]), str(r["label"])) for r in rows)
+    sp = Counter((str(r["language"]), str(r["split"])) for r in rows)
+    out = [
+        "| language | comply | partial | refuse | all | train | dev | test |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for lang in [*langs, "all"]:
+        sel = langs if lang == "all" else [lang]
+        c = [sum(by[(x, lab)] for x in sel) for lab in ("comply", "partial", "refuse")]
+        s = [sum(sp[(x, split)] for x in sel) for split in ("train", "dev", "test")]
+        out.append(f"| {lang} | {c[0]} | {c[1]} | {c[2]} | {sum(c)} | {s[0]} | {s[1]} | {s[2]} |")
+    forms = Counter((str(r["label"]), str(r["form"])) for r in rows if r["label"] != "comply")
+    out += ["", "| form | partial | refuse |", "|---|---|---|"]
+    for form in sorted(FORMS):
+        out.append(f"| {form} | {forms[('partial', form)]} | {forms[('refuse', form)]} |")
+    return "\n".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir", nargs="?", default="data/judge", type=Path)
     ap.add_argument("--shared", type=Path, default=None, help="../shared/data, to check overlap")
     ap.add_argument("--threshold", type=float, default=0.6)
+    ap.add_argument("--markdown", action="store_true", help="print the count tables for the README")
     args = ap.parse_args()
 
     errors: list[str] = []
@@ -144,28 +168,40 @@ def main() -> int:
     errors += [f"duplicate id {i!r} ({c} times)" for i, c in ids.items() if c > 1]
     split_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in rows:
-        split_of[(str(r.get("language")), str(r.get("group", r.get("prompt"))))].add(str(r.get("split")))
+        split_of[(str(r.get("language")), str(r.get("group", r.get("prompt"))))].add(
+            str(r.get("split"))
+        )
     errors += [f"group {g!r} spans splits {sorted(s)}" for g, s in split_of.items() if len(s) > 1]
     # the same prompt text must not sit in two splits either
     prompt_splits: dict[str, set[str]] = defaultdict(set)
     for r in rows:
         prompt_splits[str(r.get("prompt"))].add(str(r.get("split")))
-    errors += [f"prompt {p[:60]!r} spans splits {sorted(s)}" for p, s in prompt_splits.items() if len(s) > 1]
+    errors += [
+        f"prompt {p[:60]!r} spans splits {sorted(s)}"
+        for p, s in prompt_splits.items()
+        if len(s) > 1
+    ]
 
     if args.shared is not None:
-        hits = near_copies({str(r["prompt"]) for r in rows}, external_prompts(args.shared), args.threshold)
+        hits = near_copies(
+            {str(r["prompt"]) for r in rows}, external_prompts(args.shared), args.threshold
+        )
         errors += [f"prompt {p!r} is close to benchmark prompt {o!r} ({j:.2f})" for p, o, j in hits]
 
     print(f"{len(rows)} responses, {len({r.get('prompt') for r in rows})} distinct prompts")
     for key in ("language", "label", "split", "form", "model_voice"):
         c = Counter(str(r.get(key)) for r in rows)
         print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
-    table = Counter((str(r.get("language")), str(r.get("label")), str(r.get("split"))) for r in rows)
+    table = Counter(
+        (str(r.get("language")), str(r.get("label")), str(r.get("split"))) for r in rows
+    )
     print("language label: train/dev/test")
     for lang in sorted({k[0] for k in table}):
         for label in sorted(LABELS):
             t, d, s = (table[(lang, label, sp)] for sp in ("train", "dev", "test"))
             print(f"  {lang} {label:8s} {t:4d} {d:4d} {s:4d}")
+    if args.markdown:
+        print(markdown_tables(rows))
     for e in errors[:50]:
         print("ERROR", e, file=sys.stderr)
     if errors:
