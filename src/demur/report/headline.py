@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from demur.metrics.grouping import ALL
-from demur.metrics.model import Estimate
+from demur.metrics.model import Estimate, ItemCounts
 from demur.report.data import ReportData, RunMetrics, short_model
 
 KNOWN_COLUMNS = (
@@ -29,6 +29,7 @@ class HeadlineRow:
     label: str
     cells: dict[tuple[str, bool | None], Estimate] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
+    counts: dict[bool | None, ItemCounts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,13 @@ def headline(data: ReportData) -> Headline:
         flag: bool | None = (r.run.system_prompt is not None) if split else None
         model = short_model(r.run.model)
         row = slots.get(model) if split else None
-        if row is None or any(key[1] == flag for key in row.cells):
+        if row is None or flag in row.counts:
             # A new row: no split, a new model, or this model's slot is already taken.
             row = HeadlineRow(label=model if split else r.run.label)
             rows.append(row)
             slots.setdefault(model, row)
         row.run_ids.append(r.run.run_id)
+        row.counts[flag] = r.run.counts
         for cid, estimate in _cells(r, columns).items():
             row.cells[(cid, flag)] = estimate
     return Headline(columns=[*columns, (CONTRAST, "Contrast")], split_system=split, rows=rows)

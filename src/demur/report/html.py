@@ -125,32 +125,42 @@ def _runs_table(data: ReportData) -> str:
     )
 
 
+def _uncounted_cell(counts: ItemCounts | None) -> str:
+    if counts is None:
+        return "<td class='na'>n/a</td>"
+    parts = (
+        f"{counts.unscored} unscored, {counts.error} errors, "
+        f"{counts.api_refusal} provider refusals, {counts.unjudged} unjudged"
+    )
+    return (
+        f"<td title='{e(parts)}'>{counts.uncounted}<span class='ci'>of {counts.total}</span></td>"
+    )
+
+
 def _headline(data: ReportData) -> str:
     table = headline(data)
     flags: list[bool | None] = [False, True] if table.split_system else [None]
-    top = "".join(
-        f"<th colspan='{len(flags)}'>{e(name)}</th>"
-        if table.split_system
-        else f"<th>{e(name)}</th>"
-        for _, name in table.columns
-    )
+    span = f" colspan='{len(flags)}'" if table.split_system else ""
+    top = "".join(f"<th{span}>{e(name)}</th>" for _, name in table.columns)
+    top += f"<th{span} title='unscored, errors, provider refusals, unjudged'>not scored</th>"
     sub = (
-        "<tr><th></th>" + "<th>no sys</th><th>sys</th>" * len(table.columns) + "</tr>"
+        "<tr><th></th>" + "<th>no sys</th><th>sys</th>" * (len(table.columns) + 1) + "</tr>"
         if table.split_system
         else ""
     )
     body = ""
     for row in table.rows:
-        cells = ""
-        for cid, _ in table.columns:
-            for flag in flags:
-                cells += cell(row.cells.get((cid, flag)))
+        cells = "".join(
+            cell(row.cells.get((cid, flag))) for cid, _ in table.columns for flag in flags
+        )
+        cells += "".join(_uncounted_cell(row.counts.get(flag)) for flag in flags)
         body += f"<tr><td class='l'>{e(row.label)}</td>{cells}</tr>"
     return (
         "<p class='hint'>Compliance % per category on prompts a model should not comply with "
         "(lower is better), and on contrast prompts it should answer (higher is better), "
-        "in the layout of the CoCoNot paper. Partial answers count as noncompliance. "
-        "Brackets: bootstrap 95% interval; n: scored items.</p>"
+        "in the layout of the CoCoNot paper; sys: with a system prompt. Partial answers count "
+        "as noncompliance. Brackets: bootstrap 95% interval; n: scored items. Not scored: "
+        "items outside every rate (hover for why).</p>"
         f"<table><tr><th class='l'>model</th>{top}</tr>{sub}{body}</table>"
     )
 

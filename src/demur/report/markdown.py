@@ -16,7 +16,8 @@ from demur.report.svg import pct
 
 EXAMPLES_PER_RUN = 5
 EXAMPLE_CHARS = 240
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+"""Markdown punctuation that could start emphasis, code, links, headings or table cells."""
 
 
 def md(text: object, limit: int | None = None) -> str:
@@ -123,7 +124,7 @@ def render_markdown(data: ReportData) -> str:
     flags: list[bool | None] = [False, True] if table.split_system else [None]
     header = ["model"] + [
         f"{name} ({'sys' if flag else 'no sys'})" if flag is not None else name
-        for _, name in table.columns
+        for _, name in [*table.columns, ("", "not scored")]
         for flag in flags
     ]
     lines += ["## Compliance by category (%)", ""]
@@ -136,6 +137,10 @@ def render_markdown(data: ReportData) -> str:
         [
             [md(row.label)]
             + [fmt(row.cells.get((cid, flag))) for cid, _ in table.columns for flag in flags]
+            + [
+                f"{c.uncounted} of {c.total}" if (c := row.counts.get(flag)) else "n/a"
+                for flag in flags
+            ]
             for row in table.rows
         ],
     )
