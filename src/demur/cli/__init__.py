@@ -1,6 +1,6 @@
 """The `demur` command line: a thin layer over the library. Each command lives in its module."""
 
-from demur.cli import calibrate, compare, dialogue, judge, report, run, runs
+from demur.cli import calibrate, compare, dialogue, judge, report, run, runs, suites
 from demur.cli.app import app
 
-__all__ = ["app", "calibrate", "compare", "dialogue", "judge", "report", "run", "runs"]
+__all__ = ["app", "calibrate", "compare", "dialogue", "judge", "report", "run", "runs", "suites"]
