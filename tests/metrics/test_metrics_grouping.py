@@ -115,3 +115,10 @@ def test_empty_groups_are_undefined_not_zero() -> None:
     assert g.harmful_compliance.value is None and g.harmful_compliance.n == 0
     assert g.f1.value is None
     assert g.counts.unscored == 1
+
+
+def test_f1_is_undefined_without_should_not_comply_prompts() -> None:
+    rows = [row("a", Label.REFUSE, expected=C), row("b", Label.COMPLY, expected=C)]
+    g = summarize(to_outcomes(rows), "category", ALL)
+    assert g.f1.value is None and g.f1.n == 2
+    assert g.over_refusal.value == 0.5

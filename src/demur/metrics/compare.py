@@ -22,7 +22,7 @@ from demur.metrics.bootstrap import (
     percentile_interval,
     rng_for,
 )
-from demur.metrics.grouping import ALL, confusion
+from demur.metrics.grouping import ALL, confusion, f1_point
 from demur.metrics.model import Estimate
 from demur.metrics.outcomes import Outcome
 
@@ -69,8 +69,7 @@ def _point(metric: str, items: Sequence[Outcome]) -> float | None:
     if not items:
         return None
     if metric == "f1":
-        tp, fp, fn, _ = confusion(items)
-        return 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else None
+        return f1_point(confusion(items))
     return sum(not o.noncompliant for o in items) / len(items)
 
 

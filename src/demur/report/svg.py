@@ -170,6 +170,11 @@ def scatter(points: Sequence[Point], x_label: str, y_label: str, title: str) -> 
         f"<text x='{left + 8}' y='{top + size - 8}' font-size='11' fill='#2a7'>better ↙</text>"
     )
     legend_y = top + 10
+    if not any(p.x.value is not None and p.y.value is not None for p in points):
+        body.append(
+            f"<text x='{left + size / 2}' y='{top + size / 2}' font-size='12' fill='#777' "
+            "text-anchor='middle'>needs scored prompts of both kinds</text>"
+        )
     for i, p in enumerate(points):
         if p.x.value is None or p.y.value is None:
             continue
