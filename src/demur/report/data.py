@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
@@ -135,21 +135,19 @@ def short_model(model: str) -> str:
     return model
 
 
-def _labels(records: Sequence[RunRecord]) -> dict[str, str]:
+def run_labels(records: Sequence[RunRecord]) -> dict[str, str]:
     """Unique, short labels: the model, then a system-prompt mark, then the run id if needed."""
-    base = {r.run_id: short_model(r.model) for r in records}
-    clash = {r.run_id for r in records if list(base.values()).count(base[r.run_id]) > 1}
-    labels = {
-        r.run_id: base[r.run_id] + (" +sys" if system_prompt_of(r) else "")
-        if r.run_id in clash
-        else base[r.run_id]
-        for r in records
-    }
-    values = list(labels.values())
-    return {
-        rid: f"{label} [{rid[:6]}]" if values.count(label) > 1 else label
-        for rid, label in labels.items()
-    }
+    labels = {r.run_id: short_model(r.model) for r in records}
+    for step in ("system prompt", "run id"):
+        taken = Counter(labels.values())
+        for r in records:
+            if taken[labels[r.run_id]] < 2:
+                continue
+            if step == "system prompt" and system_prompt_of(r):
+                labels[r.run_id] += " +sys"
+            elif step == "run id":
+                labels[r.run_id] += f" [{r.run_id[:6]}]"
+    return labels
 
 
 def _examples(
@@ -223,7 +221,7 @@ def gather(
     """Read the runs' results (with `judge`'s newest verdicts, or the newest judge's) and compute
     every metric, comparison and example the report shows."""
     records = [store.run(r) for r in run_ids]
-    labels = _labels(records)
+    labels = run_labels(records)
     runs: list[RunMetrics] = []
     outcomes_by_run: dict[str, list[Outcome]] = {}
     examples: list[ExampleGroup] = []
