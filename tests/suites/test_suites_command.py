@@ -50,3 +50,11 @@ def test_bad_file_fails_with_its_name_and_line(tmp_path: Path) -> None:
     assert "broken.jsonl" in result.output and "not JSON" in result.output
     missing = runner.invoke(app, ["suites", "--no-builtin", "nosuchsuite"])
     assert missing.exit_code == 2 and "boundaries" in missing.output
+
+
+def test_run_accepts_a_loader_spec(shared_data: Path, tmp_path: Path) -> None:
+    spec = f"jailbreakbench:{shared_data / 'jailbreakbench' / 'benign-behaviors.csv'}"
+    args = ["run", "--model", "mock:refuse", "--suite", spec, "--sample", "5"]
+    result = runner.invoke(app, [*args, "--results", str(tmp_path), "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "generated 5" in result.output
