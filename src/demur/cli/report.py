@@ -22,8 +22,9 @@ def report(
         None, help="Whose verdicts to report (default: the newest judge)."
     ),
     out: Path | None = typer.Option(None, help="Output directory (default: RESULTS/reports/RUNS)."),
+    seed: int = typer.Option(0, help="Seed of the bootstrap intervals."),
 ) -> None:
-    """Write HTML, Markdown and JSON reports from the store."""
+    """Write HTML, Markdown and JSON reports from the store; several runs are compared."""
     path = store_path(results)
     if not path.is_file():
         raise fail(f"no results store at {path}: run `demur run` first, or pass --results")
@@ -35,5 +36,5 @@ def report(
         except StoreError as exc:
             raise fail(str(exc)) from exc
         target = out or results / "reports" / "-".join(r[:8] for r in runs)
-        paths = write_reports(store, runs, target, judge=judge)
+        paths = write_reports(store, runs, target, judge=judge, seed=seed)
     console.print(f"report: {paths.html}\n        {paths.markdown}\n        {paths.json}")
