@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -46,3 +48,35 @@ def test_chromium_renders_the_report_with_content_top_to_bottom(demo: Demo, tmp_
     for quarter in range(4):
         rows = raw[quarter * height // 4 * stride : (quarter + 1) * height // 4 * stride]
         assert len(set(rows)) > 40, f"quarter {quarter + 1} of the screenshot looks empty"
+
+
+@pytest.mark.slow
+def test_the_search_box_filters_examples_in_a_real_browser(demo: Demo, tmp_path: Path) -> None:
+    browser = find_browser()
+    if browser is None:
+        pytest.skip("no chromium on PATH (CI installs Debian's chromium)")
+    with Store(demo.store) as store:
+        paths = write_reports(store, demo.run_ids, tmp_path / "report")
+    html = paths.html
+    word = json.loads(paths.json.read_text("utf-8"))["examples"][0]["examples"][0]["prompt_id"]
+    # Type an example's id, as a reader would, then read the live DOM.
+    typed = tmp_path / "typed.html"
+    typed.write_text(
+        html.read_text("utf-8").replace(
+            "</body>",
+            f"<script>var q=document.getElementById('q');q.value='{word}';"
+            "q.dispatchEvent(new Event('input'));</script></body>",
+        ),
+        "utf-8",
+    )
+    done = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", typed.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    dom = done.stdout
+    shown = dom.count('class="ex">')
+    hidden = dom.count('class="ex" hidden=""')
+    assert shown >= 1 and hidden > 10, (shown, hidden)
+    assert f"{shown} example" in dom

@@ -62,7 +62,7 @@ document.querySelectorAll('#examples .ex').forEach(function(x){
 var hit=!q||x.textContent.toLowerCase().indexOf(q)>=0;x.hidden=!hit;if(hit)shown++;});
 document.querySelectorAll('#examples details.grp, #examples details.run').forEach(function(d){
 var any=d.querySelector('.ex:not([hidden])');d.hidden=!any;if(q&&any)d.open=true;});
-document.getElementById('qn').textContent=q?shown+' examples match':'';});
+document.getElementById('qn').textContent=q?shown+(shown==1?' example matches':' examples match'):'';});
 """
 
 
