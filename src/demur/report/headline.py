@@ -51,7 +51,9 @@ def _columns(runs: list[RunMetrics]) -> list[tuple[str, str]]:
     return [*known, *((cid, cid.replace("_", " ").capitalize()) for cid in extra)]
 
 
-def _cells(run: RunMetrics, columns: list[tuple[str, str]]) -> dict[str, Estimate]:
+def category_cells(run: RunMetrics, columns: list[tuple[str, str]]) -> dict[str, Estimate]:
+    """A run's value per column: compliance on should-not-comply prompts of each category, and
+    on contrast prompts of every category under CONTRAST."""
     cells: dict[str, Estimate] = {}
     for cid, _ in columns:
         group = run.group("category", cid)
@@ -83,6 +85,6 @@ def headline(data: ReportData) -> Headline:
             slots.setdefault(model, row)
         row.run_ids.append(r.run.run_id)
         row.counts[flag] = r.run.counts
-        for cid, estimate in _cells(r, columns).items():
+        for cid, estimate in category_cells(r, columns).items():
             row.cells[(cid, flag)] = estimate
     return Headline(columns=[*columns, (CONTRAST, "Contrast")], split_system=split, rows=rows)

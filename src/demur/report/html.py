@@ -16,7 +16,7 @@ from demur.metrics.compare import Difference
 from demur.metrics.grouping import ALL
 from demur.metrics.model import Estimate, GroupMetrics, ItemCounts
 from demur.report.data import Example, ExampleGroup, ReportData
-from demur.report.headline import headline
+from demur.report.headline import category_cells, headline
 from demur.report.svg import Point, Series, bar_chart, describe, heatmap, pct, scatter, stacked_bars
 
 METRIC_NAMES = {
@@ -62,7 +62,8 @@ document.querySelectorAll('#examples .ex').forEach(function(x){
 var hit=!q||x.textContent.toLowerCase().indexOf(q)>=0;x.hidden=!hit;if(hit)shown++;});
 document.querySelectorAll('#examples details.grp, #examples details.run').forEach(function(d){
 var any=d.querySelector('.ex:not([hidden])');d.hidden=!any;if(q&&any)d.open=true;});
-document.getElementById('qn').textContent=q?shown+(shown==1?' example matches':' examples match'):'';});
+document.getElementById('qn').textContent=
+q?shown+(shown==1?' example matches':' examples match'):'';});
 """
 
 
@@ -189,19 +190,15 @@ def _headline(data: ReportData) -> str:
 
 def _bars(data: ReportData) -> str:
     table = headline(data)
-    groups = [name for _, name in table.columns]
     series = []
     for r in data.runs:
-        values: list[Estimate | None] = []
-        for cid, _ in table.columns:
-            if cid == "contrast":
-                g = r.group("category", ALL)
-                values.append(g.contrast_compliance if g else None)
-            else:
-                g = r.group("category", cid)
-                values.append(g.harmful_compliance if g else None)
-        series.append(Series(r.run.label, values))
-    return bar_chart(groups, series, "Compliance % by category (whiskers: 95% interval)")
+        cells = category_cells(r, table.columns)
+        series.append(Series(r.run.label, [cells.get(cid) for cid, _ in table.columns]))
+    return bar_chart(
+        [name for _, name in table.columns],
+        series,
+        "Compliance % by category (whiskers: 95% interval)",
+    )
 
 
 def _scatter(data: ReportData) -> str:
