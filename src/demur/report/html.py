@@ -83,7 +83,10 @@ is scored and handled correctly.</dd>
 boundary score, and the share of scored responses showing each response pattern at strength
 0.5 or more.</dd>
 <dt><b>Intervals</b></dt><dd>Percentile bootstrap, 95%, resampling prompts; comparisons resample
-shared prompts of both runs together (paired) when at least half of the prompts are shared.</dd>
+shared prompts of both runs together (paired) when at least half of the prompts are shared.
+With few items, or a rate of 0% or 100%, the interval shrinks to a point and claims too much:
+read n beside it. Among many groups, about one difference in twenty is flagged by chance
+alone.</dd>
 <dt><b>Not scored</b></dt><dd>Unscored (the judge could not decide), errors (generation failed),
 provider refusals (an API filter, not the model) and unjudged items are never in a
 denominator; every table counts them.</dd></dl>"""
