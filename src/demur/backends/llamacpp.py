@@ -46,30 +46,37 @@ class LlamaCppBackend:
 
     max_concurrency = 1
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        n_ctx: int = 2048,
-        n_threads: int | None = None,
-        logits_all: bool = True,
-    ):
-        from llama_cpp import Llama
-
+    def __init__(self, path: Path, *, n_ctx: int = 2048, n_threads: int | None = None):
         self.path = path
         self.model_id = f"llamacpp:{path.name}:{path.stat().st_size}"
         self._lock = threading.Lock()
-        self.llm = Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_threads=n_threads or max(1, os.cpu_count() or 1),
+        self._n_ctx = n_ctx
+        self._n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.llm = self._load(logits_all=False)
+
+    def _load(self, *, logits_all: bool) -> Any:
+        from llama_cpp import Llama
+
+        return Llama(
+            model_path=str(self.path),
+            n_ctx=self._n_ctx,
+            n_threads=self._n_threads,
             logits_all=logits_all,
             verbose=False,
         )
 
+    def _ensure_all_logits(self) -> None:
+        """Log-probabilities need logits at every position, which makes each prompt pass about
+        twice as costly, so the model is reloaded with them only when a request asks."""
+        if not self.llm._logits_all:
+            self.llm.close()
+            self.llm = self._load(logits_all=True)
+
     def _generate(self, messages: list[Message], config: GenerateConfig) -> Generation:
         kwargs = chat_kwargs(messages, config)
         with self._lock:
+            if config.logprobs:
+                self._ensure_all_logits()
             try:
                 out: dict[str, Any] = self.llm.create_chat_completion(**kwargs)  # type: ignore[assignment]
             except (ValueError, RuntimeError) as exc:
