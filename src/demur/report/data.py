@@ -64,6 +64,7 @@ class Example(BaseModel):
     correct: bool | None
     reason: str | None
     boundary_score: float | None
+    finish_reason: str | None = None
 
 
 class ExampleGroup(BaseModel):
@@ -206,6 +207,7 @@ def _example(row: ResultRow, outcome: Outcome) -> Example:
         correct=outcome.correct if outcome.scored else None,
         reason=reason,
         boundary_score=outcome.boundary_score,
+        finish_reason=completion.finish_reason if completion else None,
     )
 
 

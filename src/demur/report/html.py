@@ -432,6 +432,8 @@ def _example_html(x: Example) -> str:
         tags.append(f"<span class='tag'>form: {e(x.form)}</span>")
     if x.boundary_score is not None:
         tags.append(f"<span class='tag'>boundary {x.boundary_score:.1f}</span>")
+    if x.finish_reason == "length":
+        tags.append("<span class='tag' title='the answer hit the token limit'>cut off</span>")
     reason = f"<div class='hint'>reason: {e(x.reason)}</div>" if x.reason else ""
     response = (
         f"<div class='txt'>{e(x.response)}</div>"
