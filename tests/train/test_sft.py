@@ -165,9 +165,9 @@ def test_overfit_model_emits_the_refusal_token_first(
             data=str(data),
             out=str(out),
             method="full",
-            max_steps=40,
+            max_steps=80,
             batch_size=3,
-            learning_rate=3e-3,
+            learning_rate=1e-2,
             warmup_steps=0,
         )
     )

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The tuning proof of issue 6: SmolLM2-135M-Instruct base against LoRA and full fine-tunes with
+# refusal tokens, on a frozen sample of the built-in suites, plus the general-ability check.
+# Usage: scripts/train_proof.sh STAGE   (stages: data, train-lora, train-full, eval MODEL NAME, table)
+# Every stage resumes: re-running a finished `demur run` reuses its stored completions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R=demur-results/train
+export OMP_WAIT_POLICY=PASSIVE  # the machine is shared: do not spin while waiting for work
+case "${1:-}" in
+  data)
+    mkdir -p $R/eval
+    cp src/demur/suites/builtin/noncompliance.jsonl $R/eval/noncompliance.jsonl
+    cp src/demur/suites/builtin/contrast.jsonl $R/eval/contrast.jsonl
+    .venv/bin/demur synth --out $R/synth-polite.jsonl --per-subcategory 20 --contrast-variants 2
+    ;;
+  train-lora)
+    .venv/bin/demur train $R/synth-polite.jsonl --out demur-results/models/refusal-tokens-lora-merged \
+      --method lora --max-steps 50 --learning-rate 1e-3 --checkpoint-every 10 --threads 2 --resume
+    ;;
+  train-full)
+    .venv/bin/demur train $R/synth-polite.jsonl --out demur-results/models/refusal-tokens-full \
+      --method full --max-steps 50 --learning-rate 6e-5 --checkpoint-every 10 --threads 2 --resume
+    ;;
+  eval)
+    model=$2 name=$3
+    .venv/bin/demur run --model "$model" --suite $R/eval/noncompliance.jsonl --sample 150 \
+      --max-tokens 96 --results $R/proof --no-report
+    .venv/bin/demur run --model "$model" --suite $R/eval/contrast.jsonl --sample 100 \
+      --max-tokens 96 --results $R/proof --no-report
+    .venv/bin/python scripts/train_general.py "$model" > $R/general-$name.json
+    ;;
+  table)
+    .venv/bin/python scripts/train_table.py $R
+    ;;
+  *) echo "usage: $0 data|train-lora|train-full|eval MODEL NAME|table" >&2; exit 2 ;;
+esac
