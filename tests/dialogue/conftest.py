@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from demur.dialogue.scenario import Scenario
 from demur.dialogue.turn_judge import RuleTurnJudge
 from demur.judges.registry import create_judge
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "data" / "dialogue"
 
 
 def scenario(n: int, turns: int = 4) -> Scenario:

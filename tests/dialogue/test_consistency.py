@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from conftest import SCRIPTS
 from demur.backends.mock import MockBackend, MockRule, create
 from demur.backends.registry import BackendOptions
 from demur.dialogue.consistency import (
@@ -24,6 +24,8 @@ from demur.run.retry import RetryPolicy
 from demur.run.runner import execute
 from demur.store.sqlite import Store
 from demur.suites.model import Expected, Prompt
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "data" / "dialogue"
 
 FAST = RetryPolicy(max_retries=1, base_delay_s=0.0)
 

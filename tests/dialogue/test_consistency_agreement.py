@@ -21,6 +21,10 @@ def test_the_labelled_sets_cover_every_verdict() -> None:
     assert len(labels) >= 80
     assert len({i.id for i in labels}) == len(labels)
     counts = Counter(i.label for i in labels)
+    assert all(i.answer for i in labels)
+    assert all(
+        (i.reasoning_stance is None) == (i.label is Consistency.NO_REASONING) for i in labels
+    )
     for verdict in (
         Consistency.CONSISTENT,
         Consistency.REASONING_DECLINES_ANSWER_COMPLIES,
@@ -37,8 +41,14 @@ def test_rule_judge_agrees_with_the_hand_labels(path: str | None) -> None:
     labels = load_labels(heldout_path() if path else None)
     agreement = asyncio.run(measure(RuleConsistencyJudge(), labels))
     assert agreement.items == len(labels)
-    assert agreement.accuracy.value is not None and agreement.accuracy.value >= 0.85
-    assert agreement.kappa is not None and agreement.kappa >= 0.8
+    # The verdict needs two parts right: the reasoning's stance (this package's phrases) and the
+    # answer's label (the default judge, trained elsewhere); each is checked on its own too.
+    assert agreement.accuracy.value is not None and agreement.accuracy.value >= 0.8
+    assert agreement.kappa is not None and agreement.kappa >= 0.7
+    assert agreement.reasoning_stance.value is not None
+    assert agreement.reasoning_stance.value >= 0.9
+    assert agreement.reasoning_stance.n >= (60 if path is None else 20)
+    assert agreement.answer.value is not None and agreement.answer.value >= 0.75
     assert len(agreement.disagreements) == round(len(labels) * (1 - agreement.accuracy.value))
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import SCRIPTS
 from demur.cli import app
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "data" / "dialogue"
 
 runner = CliRunner()
 
@@ -65,8 +66,8 @@ def test_reasoning_command(tmp_path: Path) -> None:
 
 def test_consistency_agreement_writes_its_figures_into_markdown(tmp_path: Path) -> None:
     doc = tmp_path / "doc.md"
-    doc.write_text("# Title\n\n<!-- consistency-agreement:start -->\nold\n"
-                   "<!-- consistency-agreement:end -->\n\nTail\n")  # fmt: skip
+    doc.write_text("# Title\n\n<!-- agreement:consistency_labels:start -->\nold\n"
+                   "<!-- agreement:consistency_labels:end -->\n\nTail\n")  # fmt: skip
     out = invoke("consistency-agreement", "--answer-judge", "patterns", "--markdown", str(doc))
     assert "exact agreement" in out
     text = doc.read_text()

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SCRIPTS
 from demur.backends.base import GenerateConfig, Generation, Message
 from demur.backends.mock import MockBackend, MockRule, create
 from demur.backends.registry import BackendOptions
@@ -17,6 +16,8 @@ from demur.dialogue.strategy import Strategy, feedback
 from demur.dialogue.turn_judge import RuleTurnJudge
 from demur.run.retry import RetryPolicy
 from demur.store.sqlite import Store
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "data" / "dialogue"
 
 FAST = RetryPolicy(max_retries=2, base_delay_s=0.0)
 

@@ -304,8 +304,10 @@ def reasoning(
         console.print(reasoning_markdown(section), highlight=False, markup=False, soft_wrap=True)
 
 
-AGREEMENT_START = "<!-- consistency-agreement:start -->"
-AGREEMENT_END = "<!-- consistency-agreement:end -->"
+def _markers(labels: Path | None) -> tuple[str, str]:
+    """Markers of the block a labelled set's figures go in (one block per set)."""
+    name = labels.stem if labels else "consistency_labels"
+    return f"<!-- agreement:{name}:start -->", f"<!-- agreement:{name}:end -->"
 
 
 @app.command("consistency-agreement")
@@ -316,7 +318,9 @@ def consistency_agreement(
     answer_judge: str = typer.Option("default", help="Judge of the answer (rules mode)."),
     base_url: str | None = typer.Option(None, help="Endpoint of an OpenAI-compatible server."),
     markdown: Path | None = typer.Option(
-        None, help="Write the figures into this Markdown file, between agreement markers."
+        None,
+        help="Write the figures into this Markdown file, between <!-- agreement:SET:start --> "
+        "and <!-- agreement:SET:end --> (appended when absent).",
     ),
     show_disagreements: bool = typer.Option(False, help="List every disagreement."),
 ) -> None:
@@ -329,6 +333,8 @@ def consistency_agreement(
     consistency, judge_backend = _consistency_judge(judge, judge_model, answer_judge, options)
     agreement = asyncio.run(_closing(measure(consistency, items), judge_backend))
     command = "demur consistency-agreement --judge " + judge
+    if labels:
+        command += f" --labels {labels}"
     if judge_model:
         command += f" --judge-model {judge_model}"
     text = agreement_markdown(agreement, command)
@@ -336,17 +342,17 @@ def consistency_agreement(
     if show_disagreements:
         console.print(json.dumps(agreement.disagreements, indent=1), highlight=False, markup=False)
     if markdown is not None:
-        _splice(markdown, text)
+        _splice(markdown, text, *_markers(labels))
         console.print(f"wrote the figures into {markdown}")
 
 
-def _splice(path: Path, block: str) -> None:
-    """Replace the text between the agreement markers (or append the block with markers)."""
+def _splice(path: Path, block: str, start: str, end: str) -> None:
+    """Replace the text between the markers (or append the block with its markers)."""
     old = path.read_text("utf-8") if path.is_file() else ""
-    wrapped = f"{AGREEMENT_START}\n{block}{AGREEMENT_END}"
-    if AGREEMENT_START in old and AGREEMENT_END in old:
-        head, _, rest = old.partition(AGREEMENT_START)
-        _, _, tail = rest.partition(AGREEMENT_END)
+    wrapped = f"{start}\n{block}{end}"
+    if start in old and end in old:
+        head, _, rest = old.partition(start)
+        _, _, tail = rest.partition(end)
         new = head + wrapped + tail
     else:
         new = old + ("\n" if old and not old.endswith("\n") else "") + wrapped + "\n"

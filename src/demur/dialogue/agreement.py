@@ -11,8 +11,9 @@ import json
 from collections import Counter
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from demur.dialogue.consistency import Consistency, ConsistencyItem, ConsistencyJudge
 from demur.dialogue.metrics import fmt, rate
@@ -31,6 +32,12 @@ class LabelledReply(BaseModel):
     text: str
     reasoning_field: str | None = None
     label: Consistency
+    reasoning_stance: Literal["decline", "comply"] | None = Field(
+        default=None, description="What the reasoning endorses (absent without reasoning)."
+    )
+    answer: Literal["decline", "comply"] | None = Field(
+        default=None, description="Whether the final answer declines or complies."
+    )
     language: str = "en"
     note: str | None = None
 
@@ -77,6 +84,13 @@ class Agreement(BaseModel):
     per_class: dict[str, ClassFigures]
     confusion: dict[str, dict[str, int]]
     disagreements: list[dict[str, str]]
+    reasoning_stance: Estimate = Field(
+        description="Parts: the judge's reasoning stance against the labelled one, where both "
+        "exist (rule judge only)."
+    )
+    answer: Estimate = Field(
+        description="Parts: the answer judge's decline/comply against the labelled one."
+    )
 
 
 async def measure(judge: ConsistencyJudge, labels: list[LabelledReply]) -> Agreement:
@@ -117,6 +131,16 @@ async def measure(judge: ConsistencyJudge, labels: list[LabelledReply]) -> Agree
         if i.label != r.verdict
     ]
     name = f"{results[0].judge} {results[0].judge_version}" if results else "?"
+    stance_pairs = [
+        (i.reasoning_stance, r.reasoning_stance.value)
+        for i, r in zip(labels, results, strict=True)
+        if i.reasoning_stance and r.reasoning_stance is not None
+    ]
+    answer_pairs = [
+        (i.answer, "decline" if r.answer_label.noncompliant else "comply")
+        for i, r in zip(labels, results, strict=True)
+        if i.answer and r.answer_label is not None and r.answer_label.scored
+    ]
     return Agreement(
         judge=name,
         items=n,
@@ -125,6 +149,10 @@ async def measure(judge: ConsistencyJudge, labels: list[LabelledReply]) -> Agree
         per_class=per_class,
         confusion=confusion,
         disagreements=disagreements,
+        reasoning_stance=rate(
+            sum(a == b for a, b in stance_pairs), len(stance_pairs), "stance", name
+        ),
+        answer=rate(sum(a == b for a, b in answer_pairs), len(answer_pairs), "answer", name),
     )
 
 
@@ -137,6 +165,9 @@ def agreement_markdown(agreement: Agreement, command: str) -> str:
         f"- Cohen's kappa: {agreement.kappa:.3f}"
         if agreement.kappa is not None
         else "- kappa: n/a",
+        "",
+        f"- parts: reasoning stance {fmt(agreement.reasoning_stance)}; "
+        f"answer declines or complies {fmt(agreement.answer)}",
         "",
         "| verdict | labelled | judged | precision | recall |",
         "|---|---|---|---|---|",
