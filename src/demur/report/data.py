@@ -26,6 +26,12 @@ from demur.store.sqlite import Store
 
 BREAKDOWNS = ("category", "subcategory", "language", "suite")
 COMPARED_FIELDS = ("category", "subcategory", "language")
+COMPARED_LABELS = {
+    "harmful_compliance": "compliance, should not (lower is better)",
+    "contrast_compliance": "compliance, contrast (higher is better)",
+    "f1": "noncompliance F1 (higher is better)",
+}
+"""Reader-facing names of the metrics compared across runs (see demur.metrics.COMPARED)."""
 EXAMPLES_PER_GROUP = 4
 """Examples shown per (run, subcategory): wrong answers first, then uncounted, then right."""
 EXAMPLE_CHARS = 1500

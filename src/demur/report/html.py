@@ -15,7 +15,7 @@ from demur.judges.verdict import PATTERNS
 from demur.metrics.compare import Difference
 from demur.metrics.grouping import ALL
 from demur.metrics.model import Estimate, GroupMetrics, ItemCounts
-from demur.report.data import Example, ExampleGroup, ReportData
+from demur.report.data import COMPARED_LABELS, Example, ExampleGroup, ReportData
 from demur.report.headline import category_cells, headline
 from demur.report.svg import Point, Series, bar_chart, describe, heatmap, pct, scatter, stacked_bars
 
@@ -352,19 +352,12 @@ def _value(v: float | None, metric: str) -> str:
     return f"{v:.3f}" if metric == "f1" else pct(v)
 
 
-SHORT_METRIC = {
-    "harmful_compliance": "compliance, should not (lower is better)",
-    "contrast_compliance": "compliance, contrast (higher is better)",
-    "f1": "noncompliance F1 (higher is better)",
-}
-
-
 def _comparison_table(field: str, diffs: Sequence[Difference], labels: dict[str, str]) -> str:
-    metrics = [m for m in SHORT_METRIC if any(d.metric == m for d in diffs)]
+    metrics = [m for m in COMPARED_LABELS if any(d.metric == m for d in diffs)]
     rows: dict[tuple[str, str], dict[str, Difference]] = {}
     for diff in diffs:
         rows.setdefault((diff.group, diff.run), {})[diff.metric] = diff
-    head = "".join(f"<th colspan='2'>{e(SHORT_METRIC[m])}</th>" for m in metrics)
+    head = "".join(f"<th colspan='2'>{e(COMPARED_LABELS[m])}</th>" for m in metrics)
     sub = "<th>baseline → run</th><th>difference [95% CI]</th>" * len(metrics)
     body, previous = "", ""
     for (group, run), by_metric in rows.items():

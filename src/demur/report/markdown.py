@@ -10,11 +10,12 @@ import re
 
 from demur.metrics.grouping import ALL
 from demur.metrics.model import Estimate, GroupMetrics
-from demur.report.data import ReportData
+from demur.report.data import COMPARED_LABELS, ReportData
 from demur.report.headline import headline
 from demur.report.svg import pct
 
 EXAMPLES_PER_RUN = 5
+
 EXAMPLE_CHARS = 240
 _SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 """Markdown punctuation that could start emphasis, code, links, headings or table cells."""
@@ -167,17 +168,18 @@ def render_markdown(data: ReportData) -> str:
         rows = []
         for diff in data.comparisons.get("category", []):
             est = diff.difference
-            scale, unit = (1, "") if diff.metric == "f1" else (100, " pt")
-            value = "n/a" if est.value is None else f"{scale * est.value:+.1f}{unit}"
+            # Rates differ in percentage points (one decimal); F1 in its own units.
+            scale, unit, digits = (1, "", 3) if diff.metric == "f1" else (100, " pt", 1)
+            value = "n/a" if est.value is None else f"{scale * est.value:+.{digits}f}{unit}"
             interval = (
-                f"[{scale * est.low:+.1f}, {scale * est.high:+.1f}]"
+                f"[{scale * est.low:+.{digits}f}, {scale * est.high:+.{digits}f}]"
                 if est.low is not None and est.high is not None
                 else ""
             )
             rows.append(
                 [
                     md(diff.group),
-                    md(diff.metric),
+                    COMPARED_LABELS[diff.metric],
                     md(labels.get(diff.run, diff.run)),
                     f"{value} {interval}",
                     "yes" if diff.significant else "no",
