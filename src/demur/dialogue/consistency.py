@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from demur.backends.base import Backend
-from demur.dialogue.llm import ask_judge, fence, parse_final_line
+from demur.dialogue.llm import ask_judge, fence, judge_semaphore, parse_final_line
 from demur.dialogue.split import Split, SplitMethod, split_reasoning
 from demur.dialogue.stance import Stance, read_stance
 from demur.judges.base import Judge, JudgeItem
@@ -225,6 +225,7 @@ class LLMConsistencyJudge(_Base):
         self.retry = retry
         self.concurrency = concurrency
         self.version = f"1+{backend.model_id}"
+        self._semaphore = judge_semaphore(backend, concurrency)
 
     async def assess(self, items: Sequence[ConsistencyItem]) -> list[ConsistencyResult]:
         splits = [split_reasoning(i.text, i.reasoning_field) for i in items]
@@ -238,9 +239,7 @@ class LLMConsistencyJudge(_Base):
             )
             for n in ask
         ]
-        texts = await ask_judge(
-            self.backend, prompts, retry=self.retry, concurrency=self.concurrency
-        )
+        texts = await ask_judge(self.backend, prompts, retry=self.retry, semaphore=self._semaphore)
         for n, text in zip(ask, texts, strict=True):
             choice = parse_final_line(text, "VERDICT", _LLM_CHOICES) if text is not None else None
             if choice is None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
 from demur.backends.base import Backend, GenerateConfig, Message
 from demur.run.retry import RetryPolicy, with_retries
 
-T = TypeVar("T")
-
 JUDGE_CONFIG = GenerateConfig(max_tokens=400, temperature=0.0)
 """Greedy, with room for a short rationale before the verdict line."""
+
+
+def judge_semaphore(backend: Backend, concurrency: int | None) -> asyncio.Semaphore:
+    """A bound on requests in flight to a judge backend."""
+    return asyncio.Semaphore(
+        max(1, min(concurrency or backend.max_concurrency, backend.max_concurrency))
+    )
 
 
 def parse_final_line(text: str, key: str, choices: Sequence[str]) -> str | None:
@@ -38,11 +42,16 @@ async def ask_judge(
     *,
     retry: RetryPolicy | None = None,
     concurrency: int | None = None,
+    semaphore: asyncio.Semaphore | None = None,
     config: GenerateConfig = JUDGE_CONFIG,
 ) -> list[str | None]:
-    """The judge model's text for each prompt (None where every attempt failed)."""
-    limit = max(1, min(concurrency or backend.max_concurrency, backend.max_concurrency))
-    semaphore = asyncio.Semaphore(limit)
+    """The judge model's text for each prompt (None where every attempt failed).
+
+    Pass a `semaphore` shared across calls to bound requests in flight across concurrent
+    callers (the protocol judges each scenario's turns separately).
+    """
+    if semaphore is None:
+        semaphore = judge_semaphore(backend, concurrency)
     policy = retry or RetryPolicy()
 
     async def one(prompt: str) -> str | None:
@@ -52,11 +61,6 @@ async def ask_judge(
         return outcome.value.text if outcome.value is not None else None
 
     return list(await asyncio.gather(*(one(p) for p in prompts)))
-
-
-def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine from synchronous code (judges are called from both worlds)."""
-    return asyncio.run(factory())  # type: ignore[arg-type]
 
 
 def fence(text: str) -> str:

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict
 
 from demur.backends.base import Backend
-from demur.dialogue.llm import ask_judge, fence, parse_final_line
+from demur.dialogue.llm import ask_judge, fence, judge_semaphore, parse_final_line
 from demur.dialogue.scenario import Scenario
 from demur.dialogue.stance import Stance, read_stance
 from demur.judges.base import Judge, JudgeItem
@@ -144,6 +144,7 @@ class LLMTurnJudge:
         self.retry = retry
         self.concurrency = concurrency
         self.version = f"1+{backend.model_id}"
+        self._semaphore = judge_semaphore(backend, concurrency)
 
     async def judge_turns(self, items: Sequence[TurnItem]) -> list[TurnVerdict]:
         prompts = [
@@ -156,9 +157,7 @@ class LLMTurnJudge:
             )
             for i in items
         ]
-        texts = await ask_judge(
-            self.backend, prompts, retry=self.retry, concurrency=self.concurrency
-        )
+        texts = await ask_judge(self.backend, prompts, retry=self.retry, semaphore=self._semaphore)
         verdicts: list[TurnVerdict] = []
         for item, text in zip(items, texts, strict=True):
             if not item.answer.strip():
