@@ -99,7 +99,7 @@ def test_runner_retries_with_backoff_and_records_exhausted_failures(
     fake_server: StartFake, store: Store
 ) -> None:
     url = fake_server()
-    backend = create_backend("openai:fake", BackendOptions(base_url=url, timeout_s=0.5))
+    backend = create_backend("openai:fake", BackendOptions(base_url=url, timeout_s=1.0))
     texts = [
         "plain answer",
         "flaky [500x2]",
@@ -130,7 +130,7 @@ def test_runner_retries_with_backoff_and_records_exhausted_failures(
     broken, hung, bad = rows[texts[3]], rows[texts[4]], rows[texts[5]]
     assert broken is not None and hung is not None and bad is not None
     assert broken.attempts == 3 and "HTTP 500" in (broken.error or "") and broken.text == ""
-    assert hung.attempts == 3 and "within 0.5 s" in (hung.error or "")
+    assert hung.attempts == 3 and "within 1.0 s" in (hung.error or "")
     assert bad.attempts == 1 and "HTTP 400" in (bad.error or "")
 
     seen = arrivals(url)
@@ -143,8 +143,9 @@ def test_runner_retries_with_backoff_and_records_exhausted_failures(
         for a, b in zip(seen["always broken [500]"], seen["always broken [500]"][1:], strict=False)
     ]
     # Backoff with jitter: retry n waits between half and all of 0.1 * 2**(n-1) seconds.
-    assert 0.05 <= broken_gaps[0] < 0.5
-    assert 0.1 <= broken_gaps[1] < 0.6
+    # (upper bounds are loose: a loaded machine stalls, but never waits the 2 s maximum delay).
+    assert 0.05 <= broken_gaps[0] < 1.5
+    assert 0.1 <= broken_gaps[1] < 1.5
 
     # A second run regenerates only the failures, which fail again and are recorded again.
     again = asyncio.run(execute(spec, backend, prompts, store, retry=policy))
@@ -155,12 +156,12 @@ def test_runner_retries_with_backoff_and_records_exhausted_failures(
 
 
 def test_requests_in_flight_reach_the_concurrency(fake_server: StartFake, store: Store) -> None:
-    url = fake_server("--delay", "0.2")
+    url = fake_server("--delay", "0.5")
     backend = create_backend("openai:fake", BackendOptions(base_url=url, concurrency=8))
     prompts = [prompt(i, f"question {i}") for i in range(16)]
     spec = RunSpec(model="openai:fake", suite="x", sample=None, base_url=url)
     asyncio.run(execute(spec, backend, prompts, store))
     starts = sorted(times[0] for times in arrivals(url).values())
-    # 8 at once, then the next 8 once the first ones answer 0.2 s later.
-    assert starts[7] - starts[0] < 0.15
-    assert starts[8] - starts[0] >= 0.18
+    # 8 at once, then the next 8 once the first ones answer 0.5 s later.
+    assert starts[7] - starts[0] < 0.4
+    assert starts[8] - starts[0] >= 0.45

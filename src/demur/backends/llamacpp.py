@@ -78,7 +78,7 @@ class LlamaCppBackend:
             if config.logprobs:
                 self._ensure_all_logits()
             try:
-                out: dict[str, Any] = self.llm.create_chat_completion(**kwargs)  # type: ignore[assignment]
+                out: dict[str, Any] = self.llm.create_chat_completion(**kwargs)
             except (ValueError, RuntimeError) as exc:
                 # The prompt exceeds the context window, or llama.cpp failed to decode: the same
                 # request would fail the same way again.
