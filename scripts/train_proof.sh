@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=demur-results/train
-export OMP_WAIT_POLICY=PASSIVE  # the machine is shared: do not spin while waiting for work
+# The machine is shared (2 cores, many jobs): one thread per process that never spins waiting for
+# another is scheduled far better than two that must meet at every barrier.
+export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1
 case "${1:-}" in
   data)
     mkdir -p $R/eval
@@ -16,18 +18,18 @@ case "${1:-}" in
     ;;
   train-lora)
     .venv/bin/demur train $R/synth-polite.jsonl --out demur-results/models/refusal-tokens-lora-merged \
-      --method lora --max-steps 50 --learning-rate 1e-3 --checkpoint-every 10 --threads 2 --resume
+      --method lora --max-steps 40 --learning-rate 1e-3 --checkpoint-every 10 --threads 1 --resume
     ;;
   train-full)
     .venv/bin/demur train $R/synth-polite.jsonl --out demur-results/models/refusal-tokens-full \
-      --method full --max-steps 50 --learning-rate 6e-5 --checkpoint-every 10 --threads 2 --resume
+      --method full --max-steps 40 --learning-rate 6e-5 --checkpoint-every 10 --threads 1 --resume
     ;;
   eval)
     model=$2 name=$3
-    .venv/bin/demur run --model "$model" --suite $R/eval/noncompliance.jsonl --sample 150 \
-      --max-tokens 96 --results $R/proof --no-report
-    .venv/bin/demur run --model "$model" --suite $R/eval/contrast.jsonl --sample 100 \
-      --max-tokens 96 --results $R/proof --no-report
+    .venv/bin/demur run --model "$model" --suite $R/eval/noncompliance.jsonl --sample 100 \
+      --max-tokens 64 --results $R/proof --no-report
+    .venv/bin/demur run --model "$model" --suite $R/eval/contrast.jsonl --sample 60 \
+      --max-tokens 64 --results $R/proof --no-report
     .venv/bin/python scripts/train_general.py "$model" > $R/general-$name.json
     ;;
   table)

@@ -392,6 +392,9 @@ def read_jsonl(path: Path) -> list[Example]:
                 "request", next(m["content"] for m in data["messages"] if m["role"] == "user")
             )
             examples.append(Example.model_validate(data))
-        except (ValueError, KeyError, StopIteration) as exc:
-            raise ValueError(f"{path}:{number}: not a training record: {exc}") from exc
+        except (ValueError, KeyError, TypeError, StopIteration) as exc:
+            raise ValueError(
+                f"{path}:{number}: not a training record (want a JSON object with messages "
+                f"[{{role, content}}, ...], category, subcategory, expected): {exc}"
+            ) from exc
     return examples
