@@ -9,7 +9,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from report_demo import Demo
+from report_demo import Demo, load_demo_script
 
 from demur.report import write_reports
 from demur.report.screenshot import find_browser, screenshot
@@ -80,3 +80,14 @@ def test_the_search_box_filters_examples_in_a_real_browser(demo: Demo, tmp_path:
     hidden = dom.count('class="ex" hidden=""')
     assert shown >= 1 and hidden > 10, (shown, hidden)
     assert f"{shown} example" in dom
+
+
+@pytest.mark.slow
+def test_the_screenshot_script_builds_a_demo_and_renders_it(tmp_path: Path) -> None:
+    if find_browser() is None:
+        pytest.skip("no chromium on PATH (CI installs Debian's chromium)")
+    script = load_demo_script()
+    assert script.main(["--out", str(tmp_path), "--sample", "20", "--height", "900"]) == 0
+    width, height, _ = png_rows(tmp_path / "report-top.png")
+    assert (width, height) == (1400, 900)
+    assert (tmp_path / "report" / "report.md").is_file()
