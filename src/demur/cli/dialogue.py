@@ -198,7 +198,8 @@ def dialogue(
                 f"{s.resumed} already stored, {s.errors} errors (retried on the next run)"
             )
         if report:
-            section = dialogue_section(store, [s.run_id for s in specs])
+            checker = RuleConsistencyJudge(_answer_judge(answer_judge)) if reasoning else None
+            section = dialogue_section(store, [s.run_id for s in specs], checker)
             _write(
                 results / "reports" / ("dialogue-" + "-".join(s.run_id[:8] for s in specs)),
                 "dialogue",

@@ -83,8 +83,14 @@ def _view(record: TurnRecord) -> TurnView:
     )
 
 
-def dialogue_section(store: Store, run_ids: Sequence[str]) -> DialogueSection:
-    """The section's data for dialogue runs (one per strategy, same model and scenarios)."""
+def dialogue_section(
+    store: Store, run_ids: Sequence[str], consistency: RuleConsistencyJudge | None = None
+) -> DialogueSection:
+    """The section's data for dialogue runs (one per strategy, same model and scenarios).
+
+    Runs that asked for reasoning get consistency rates per turn, from `consistency` (the rule
+    judge over the default answer judge when None).
+    """
     with DialogueStore(store) as dialogues:
         runs = [dialogues.run(r) for r in run_ids]
         turns = {r.run_id: dialogues.turns(r.run_id) for r in runs}
@@ -106,7 +112,7 @@ def dialogue_section(store: Store, run_ids: Sequence[str]) -> DialogueSection:
         ]
     per_turn: dict[str, ConsistencyRates] = {}
     if any(s.reasoning for s in specs):
-        judge = RuleConsistencyJudge()
+        judge = consistency or RuleConsistencyJudge()
         records = [
             t for r, s in zip(runs, specs, strict=True) if s.reasoning for t in turns[r.run_id]
         ]
