@@ -74,6 +74,8 @@ def check_row(row: dict[str, object], where: str) -> list[str]:
         errs.append(f"{where}: language {row['language']!r} not in {sorted(LANGUAGES)}")
     if row["split"] not in SPLITS:
         errs.append(f"{where}: split {row['split']!r} not in {sorted(SPLITS)}")
+    if "origin" in row and row["origin"] not in ("composed", "hand_written"):
+        errs.append(f"{where}: origin {row['origin']!r} is not composed or hand_written")
     if "refusal_label" in row and row["refusal_label"] not in LABELS:
         errs.append(f"{where}: refusal_label {row['refusal_label']!r} not in {sorted(LABELS)}")
     return errs

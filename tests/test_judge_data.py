@@ -63,6 +63,7 @@ def test_every_record_is_valid() -> None:
         {"language": "it"},
         {"split": "holdout"},
         {"response": ""},
+        {"origin": "scraped"},
     ],
 )
 def test_check_row_rejects_bad_records(change: dict[str, object]) -> None:
