@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import asdict
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -26,6 +25,13 @@ from demur.calibrate.session import (
 )
 from demur.cli.app import app, console, fail
 from demur.cli.progress import progress_bar
+from demur.report.sweeps import (
+    SweepCounts,
+    results_sweep_path,
+    save_sweep,
+    sweep_file,
+    sweep_page,
+)
 from demur.suites.model import Prompt
 from demur.suites.resolve import resolve_prompts
 
@@ -126,12 +132,39 @@ def sweep_command(
     keys: KeyKind = typer.Option(KeyKind.AUTO, help="tokens: refusal tokens; openings: any model."),
     points: int = typer.Option(21, min=3, help="Values per curve."),
     system_prompt: str | None = typer.Option(None, help="System message used when generating."),
+    results: Path | None = typer.Option(
+        None,
+        "--results",
+        "-r",
+        help="Also keep the curves in RESULTS/sweeps/, where reports of this model's runs in "
+        "RESULTS show them.",
+    ),
+    html: Path | None = typer.Option(None, help="Also write a standalone page with the plots."),
 ) -> None:
     """Refusal rate against threshold per category, on should-not-comply and contrast prompts."""
     resolved, _, scored = _score(model, suite, keys, system_prompt)
     curve = sweep(scored, mode, points)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"model": model, "suite": suite, "mode": mode.value, "keys": resolved.kind.value,
-               "points": [asdict(p) for p in curve]}  # fmt: skip
-    out.write_text(json.dumps(payload, indent=1), "utf-8")
-    console.print(f"{len(curve)} points over {len({p.key for p in curve})} keys: {out}")
+    tally = Counter((s.key, s.should_refuse) for s in scored)
+    counts = {
+        key: SweepCounts(should_refuse=tally[(key, True)], contrast=tally[(key, False)])
+        for key in sorted({s.key for s in scored})
+    }
+    data = sweep_file(
+        curve,
+        model=model,
+        suite=suite,
+        mode=mode.value,
+        keys=resolved.kind.value,
+        counts=counts,
+        system_prompt=system_prompt,
+    )
+    written = [save_sweep(data, out)]
+    if results is not None:
+        written.append(save_sweep(data, results_sweep_path(results, data)))
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(sweep_page(data), "utf-8")
+        written.append(html)
+    console.print(
+        f"{len(curve)} points over {len(counts)} keys: " + ", ".join(str(p) for p in written)
+    )

@@ -6,9 +6,11 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from demur.dialogue.report import DialogueSection, ReasoningSection
 from demur.metrics import (
     ALL,
     Difference,
@@ -21,6 +23,8 @@ from demur.metrics import (
     to_outcome,
 )
 from demur.metrics.bootstrap import RESAMPLES
+from demur.report.probes import dialogue_sections, reasoning_sections
+from demur.report.sweeps import SweepFile, find_sweeps
 from demur.store.records import ResultRow, RunRecord, utc_now
 from demur.store.sqlite import Store
 
@@ -115,6 +119,19 @@ class ReportData(BaseModel):
     )
     examples: list[ExampleGroup] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    sweeps: list[SweepFile] = Field(
+        default_factory=list, description="Calibration sweeps of the reported models."
+    )
+    dialogues: list[DialogueSection] = Field(
+        default_factory=list, description="Multi-turn dialogue runs of the reported models."
+    )
+    reasoning: list[ReasoningSection] = Field(
+        default_factory=list, description="Reasoning-consistency runs of the reported models."
+    )
+
+
+EXTRA_SECTIONS = ("sweeps", "dialogues", "reasoning")
+"""Fields that a report holds only when the store or the results folder has such results."""
 
 
 def demur_version() -> str:
@@ -225,9 +242,14 @@ def gather(
     seed: int = 0,
     resamples: int = RESAMPLES,
     examples_per_group: int = EXAMPLES_PER_GROUP,
+    sweeps: Sequence[Path] = (),
+    probes: bool = True,
 ) -> ReportData:
     """Read the runs' results (with `judge`'s newest verdicts, or the newest judge's) and compute
-    every metric, comparison and example the report shows."""
+    every metric, comparison and example the report shows.
+
+    Sweeps under the store's folder (RESULTS/sweeps/) of the runs' models are included, and
+    every file in `sweeps`; with `probes`, so are the models' dialogue and reasoning results."""
     records = [store.run(r) for r in run_ids]
     labels = run_labels(records)
     runs: list[RunMetrics] = []
@@ -282,6 +304,7 @@ def gather(
         if len(records) > 1
         else {}
     )
+    models = list(dict.fromkeys(r.model for r in records))
     return ReportData(
         title="demur report: " + ", ".join(labels[r.run_id] for r in records),
         created_at=utc_now(),
@@ -292,4 +315,7 @@ def gather(
         comparisons=comparisons,
         examples=examples,
         notes=notes,
+        sweeps=find_sweeps(store.path.parent, models, sweeps),
+        dialogues=dialogue_sections(store, models) if probes else [],
+        reasoning=reasoning_sections(store, models) if probes else [],
     )

@@ -15,9 +15,11 @@ from demur.judges.verdict import PATTERNS
 from demur.metrics.compare import Difference
 from demur.metrics.grouping import ALL
 from demur.metrics.model import Estimate, GroupMetrics, ItemCounts
-from demur.report.data import COMPARED_LABELS, Example, ExampleGroup, ReportData
+from demur.report.data import COMPARED_LABELS, Example, ExampleGroup, ReportData, short_model
 from demur.report.headline import category_cells, headline
+from demur.report.probes import DIALOGUE_HINT, REASONING_HINT, dialogue_html, reasoning_html
 from demur.report.svg import Point, Series, bar_chart, describe, heatmap, pct, scatter, stacked_bars
+from demur.report.sweeps import SWEEP_HINT, sweep_html
 
 METRIC_NAMES = {
     "harmful_compliance": "Compliance, should not comply (lower is better)",
@@ -53,6 +55,10 @@ border-radius:4px}.charts{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-
 svg{max-width:100%;height:auto}.pair{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 details.run{border-color:#c9cdd3;background:#fcfcfd}details.run>summary{font-size:15px}
 tr.first td{border-top:2px solid #c9cdd3}
+.probe>section>h2{display:none}.probe td:first-child,.probe th:first-child{text-align:left}
+.probe pre{background:#f6f8fa;border-radius:4px;padding:5px 8px;max-height:260px;overflow:auto;
+font:12.5px/1.4 ui-monospace,Menlo,Consolas,monospace;word-break:break-word}
+.probe .turn{margin:6px 0 10px}.probe small{color:#666}
 """
 
 SEARCH_SCRIPT = """
@@ -472,6 +478,36 @@ def _examples(data: ReportData) -> str:
     return "".join(parts)
 
 
+def _sweeps(data: ReportData) -> str:
+    return SWEEP_HINT + "".join(sweep_html(s, short_model(s.model)) for s in data.sweeps)
+
+
+def _dialogues(data: ReportData) -> str:
+    return DIALOGUE_HINT + "".join(
+        f"<h3>{e(short_model(d.model))}: {d.turns_per_scenario} turns, "
+        f"{', '.join(e(m.strategy) for m in d.strategies)}</h3>{dialogue_html(d)}"
+        for d in data.dialogues
+    )
+
+
+def _reasoning(data: ReportData) -> str:
+    return REASONING_HINT + "".join(
+        f"<h3>{e(short_model(r.model))}</h3>{reasoning_html(r)}" for r in data.reasoning
+    )
+
+
+def _extra_sections(data: ReportData) -> list[tuple[str, str, str]]:
+    """Sections that appear only when the report has such results."""
+    sections = []
+    if data.sweeps:
+        sections.append(("sweeps", "Calibration sweeps", _sweeps(data)))
+    if data.dialogues:
+        sections.append(("dialogue", "Multi-turn protocols", _dialogues(data)))
+    if data.reasoning:
+        sections.append(("reasoning", "Reasoning against answer", _reasoning(data)))
+    return sections
+
+
 def _section(anchor: str, title: str, body: str) -> str:
     # Wide tables scroll inside their section instead of widening the page.
     body = body.replace("<table>", "<div class='scroll'><table>").replace(
@@ -498,6 +534,7 @@ def render_html(data: ReportData) -> str:
         ("forms", "Forms of noncompliance", _forms(data)),
         ("patterns", "Response patterns by language", _patterns(data)),
         ("compare", "Comparison", _comparison(data)),
+        *_extra_sections(data),
         ("examples", "Examples", _examples(data)),
         ("reading", "How to read this report", READING),
     ]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+from demur.dialogue.report import dialogue_markdown, reasoning_markdown
 from demur.metrics.grouping import ALL
 from demur.metrics.model import Estimate, GroupMetrics
 from demur.report.data import COMPARED_LABELS, ReportData
 from demur.report.headline import headline
 from demur.report.svg import pct
+from demur.report.sweeps import SweepFile, describe_sweep
 
 EXAMPLES_PER_RUN = 5
 
@@ -68,6 +70,55 @@ def _group_rows(groups: list[GroupMetrics]) -> list[list[str]]:
         ]
         for g in groups
     ]
+
+
+SWEEP_ROWS = 5
+"""Values shown per key of a sweep: the ends and evenly spaced points between."""
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else pct(value)
+
+
+def _sweep_lines(sweep: SweepFile) -> list[str]:
+    lines = [md(describe_sweep(sweep)), ""]
+    rows = []
+    for key in sweep.key_names:
+        points = sorted((p for p in sweep.points if p.key == key), key=lambda p: p.value)
+        shown = sorted({round(i * (len(points) - 1) / (SWEEP_ROWS - 1)) for i in range(SWEEP_ROWS)})
+        n = sweep.counts.get(key)
+        for i in shown:
+            p = points[i]
+            rows.append(
+                [
+                    md(key),
+                    f"{p.value:g}",
+                    _share(p.should_refuse_rate) + (f" n={n.should_refuse}" if n else ""),
+                    _share(p.contrast_rate) + (f" n={n.contrast}" if n else ""),
+                ]
+            )
+    return lines + _table(
+        ["key", sweep.mode, "should not comply: refused", "contrast: refused"], rows
+    )
+
+
+def _extra_lines(data: ReportData) -> list[str]:
+    """Sweeps, dialogues and reasoning checks, when the report has any."""
+    lines: list[str] = []
+    if data.sweeps:
+        lines += ["## Calibration sweeps", ""]
+        lines += [
+            "Refusal rate per key as its threshold or bias moves (first generated position "
+            "only; the HTML report draws the curves with intervals).",
+            "",
+        ]
+        for sweep in data.sweeps:
+            lines += _sweep_lines(sweep)
+    for section in data.dialogues:
+        lines += [dialogue_markdown(section)]
+    for reasoning in data.reasoning:
+        lines += [reasoning_markdown(reasoning)]
+    return lines
 
 
 def render_markdown(data: ReportData) -> str:
@@ -197,6 +248,7 @@ def render_markdown(data: ReportData) -> str:
             ],
             rows,
         )
+    lines += _extra_lines(data)
     lines += ["## Examples of wrong answers", ""]
     for r in data.runs:
         wrong = [

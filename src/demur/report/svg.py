@@ -6,7 +6,8 @@ suites and specs a user supplied, and must never be read as markup.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -286,3 +287,139 @@ def stacked_bars(
     legend_y = top + (bar_h + 8) * len(rows) + 14
     body.append(_legend(keys, 0, legend_y, plot_w + left))
     return _svg(left + plot_w + 20, height, "".join(body), title)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One curve: shares (with optional intervals, drawn as a band) at numeric x values.
+
+    Points are joined in x order, or as given when `ordered` (a curve traced by a parameter)."""
+
+    name: str
+    points: Sequence[tuple[float, Estimate]]
+    dashed: bool = False
+    ordered: bool = False
+
+
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About `count` round tick values covering [low, high]."""
+    if high <= low:
+        return [low]
+    raw = (high - low) / (count - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+def _tick_text(value: float, percent: bool) -> str:
+    if percent:
+        return f"{100 * value:.0f}%"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
+
+
+def line_chart(
+    lines: Sequence[Line],
+    title: str,
+    x_label: str,
+    y_label: str,
+    *,
+    x_range: tuple[float, float] | None = None,
+    x_ticks: Sequence[float] | None = None,
+    x_percent: bool = False,
+    width: int = 440,
+    plot_height: int = 200,
+) -> str:
+    """Curves of percentages against a numeric x, with 95% interval bands, one colour per line.
+
+    Points whose estimate has no value leave a gap in their line."""
+    xs = [x for line in lines for x, _ in line.points]
+    x_min, x_max = x_range or ((min(xs), max(xs)) if xs else (0.0, 1.0))
+    if x_max <= x_min:
+        x_min, x_max = x_min - 0.5, x_max + 0.5
+    legend_h = 18 * _legend_rows([line.name for line in lines], width - 60) + 6
+    top, left, right, bottom = 30 + legend_h, 48, 14, 44
+    plot_w, plot_h = width - left - right, plot_height
+    height = top + plot_h + bottom
+
+    def sx(v: float) -> float:
+        return left + plot_w * (v - x_min) / (x_max - x_min)
+
+    def sy(v: float) -> float:
+        return top + plot_h * (1 - min(1.0, max(0.0, v)))
+
+    body = [f"<text x='{left}' y='18' font-size='14' font-weight='600'>{escape(title)}</text>"]
+    body.append(_legend([line.name for line in lines], left, 38, plot_w))
+    for tick in (0, 25, 50, 75, 100):
+        y = sy(tick / 100)
+        body.append(
+            f"<line x1='{left}' x2='{left + plot_w}' y1='{y:.1f}' y2='{y:.1f}' stroke='#ddd'/>"
+            f"<text x='{left - 6}' y='{y + 4:.1f}' font-size='11' text-anchor='end' "
+            f"fill='#555'>{tick}%</text>"
+        )
+    for x_tick in _ticks(x_min, x_max) if x_ticks is None else x_ticks:
+        x = sx(x_tick)
+        body.append(
+            f"<line x1='{x:.1f}' x2='{x:.1f}' y1='{top}' y2='{top + plot_h}' stroke='#eee'/>"
+            f"<text x='{x:.1f}' y='{top + plot_h + 15}' font-size='11' text-anchor='middle' "
+            f"fill='#555'>{_tick_text(x_tick, x_percent)}</text>"
+        )
+    body.append(
+        f"<rect x='{left}' y='{top}' width='{plot_w}' height='{plot_h}' fill='none' "
+        f"stroke='#444'/><text x='{left + plot_w / 2:.1f}' y='{top + plot_h + 34}' "
+        f"font-size='12' text-anchor='middle'>{escape(x_label)}</text>"
+        f"<text transform='translate(13 {top + plot_h / 2:.1f}) rotate(-90)' font-size='12' "
+        f"text-anchor='middle'>{escape(y_label)}</text>"
+    )
+    if not any(e.value is not None for line in lines for _, e in line.points):
+        body.append(
+            f"<text x='{left + plot_w / 2:.1f}' y='{top + plot_h / 2:.1f}' font-size='12' "
+            "fill='#777' text-anchor='middle'>no data</text>"
+        )
+    for i, line in enumerate(lines):
+        body.append(_line_body(line, colour(i), sx, sy, x_percent))
+    return _svg(width, height, "".join(body), title)
+
+
+def _runs(line: Line) -> list[list[tuple[float, Estimate]]]:
+    """Consecutive points with values: a line breaks where a value is missing."""
+    runs: list[list[tuple[float, Estimate]]] = [[]]
+    points = line.points if line.ordered else sorted(line.points, key=lambda p: p[0])
+    for x, estimate in points:
+        if estimate.value is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append((x, estimate))
+    return [r for r in runs if r]
+
+
+def _line_body(
+    line: Line,
+    ink: str,
+    sx: Callable[[float], float],
+    sy: Callable[[float], float],
+    x_percent: bool,
+) -> str:
+    parts: list[str] = []
+    dash = " stroke-dasharray='6 4'" if line.dashed else ""
+    for run in _runs(line):
+        banded = [(x, e) for x, e in run if e.low is not None and e.high is not None]
+        if len(banded) > 1:
+            upper = " ".join(f"{sx(x):.1f},{sy(e.high or 0):.1f}" for x, e in banded)
+            lower = " ".join(f"{sx(x):.1f},{sy(e.low or 0):.1f}" for x, e in reversed(banded))
+            parts.append(
+                f"<polygon points='{upper} {lower}' fill='{ink}' fill-opacity='0.14' "
+                "stroke='none'/>"
+            )
+        path = " ".join(f"{sx(x):.1f},{sy(e.value or 0):.1f}" for x, e in run)
+        parts.append(
+            f"<polyline points='{path}' fill='none' stroke='{ink}' stroke-width='2'{dash}/>"
+        )
+        for x, e in run:
+            tip = escape(f"{line.name} at {_tick_text(x, x_percent)}: {describe(e)}")
+            parts.append(
+                f"<circle cx='{sx(x):.1f}' cy='{sy(e.value or 0):.1f}' r='2.6' fill='{ink}'>"
+                f"<title>{tip}</title></circle>"
+            )
+    return "".join(parts)
