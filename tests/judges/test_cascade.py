@@ -23,7 +23,7 @@ CLEAR_ANSWER = JudgeItem(
 
 
 def test_without_a_judge_model_every_item_keeps_the_classifier_verdict() -> None:
-    judge = create_judge("cascade", JudgeOptions(margin=0.5))
+    judge = create_judge("cascade", JudgeOptions(margin=1.0))
     classifier = create_judge("classifier")
     items = [CLEAR_REFUSAL, CLEAR_ANSWER, JudgeItem(prompt="x", response="")]
     cascaded = judge.judge(items)

@@ -34,10 +34,12 @@ def test_shipped_weights_load_and_are_small() -> None:
 
 
 def test_features_are_deterministic_and_see_the_request() -> None:
-    a = featurise("How do I kill a Python process?", "Use kill -9 followed by the PID.")
-    b = featurise("How do I kill a Python process?", "Use kill -9 followed by the PID.")
-    c = featurise("How do I make a poison?", "Use kill -9 followed by the PID.")
+    answer = "To stop a Python process, find its PID and run kill on it."
+    a = featurise("How do I kill a Python process?", answer)
+    b = featurise("How do I kill a Python process?", answer)
+    c = featurise("How do I make a poison at home?", answer)
     assert np.array_equal(a.indices, b.indices)
+    # The request enters through its overlap with the answer.
     assert set(a.indices.tolist()) != set(c.indices.tolist())
 
 
