@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from demur.cli import app
@@ -26,6 +27,7 @@ def invoke(*args: str) -> str:
     return result.output
 
 
+@pytest.mark.slow
 def test_dialogue_command_writes_reports_and_resumes(tmp_path: Path) -> None:
     model = f"mock:{SCRIPTS / 'yields_to_rebuttal.jsonl'}"
     args = (
@@ -74,6 +76,7 @@ def test_consistency_agreement_writes_its_figures_into_markdown(tmp_path: Path) 
     assert "old" not in text and "exact agreement" in text and text.endswith("Tail\n")
 
 
+@pytest.mark.slow
 def test_a_killed_dialogue_run_resumes_without_generating_twice(tmp_path: Path) -> None:
     model = f"mock:{SCRIPTS / 'stubborn.jsonl'}?delay=0.15"
     args = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -100,11 +100,16 @@ def parse_scenarios(text: str, source: str) -> list[Scenario]:
     return scenarios
 
 
+@cache
+def _builtin() -> tuple[Scenario, ...]:
+    text = resources.files("demur.dialogue").joinpath("data", BUILTIN).read_text("utf-8")
+    return tuple(parse_scenarios(text, f"demur/dialogue/data/{BUILTIN}"))
+
+
 def load_scenarios(path: str | Path | None = None) -> list[Scenario]:
     """The built-in scenarios, or those of a YAML file."""
     if path is None:
-        text = resources.files("demur.dialogue").joinpath("data", BUILTIN).read_text("utf-8")
-        return parse_scenarios(text, f"demur/dialogue/data/{BUILTIN}")
+        return list(_builtin())
     file = Path(path)
     if not file.is_file():
         raise ScenarioError(f"{file}: no such scenario file")
