@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from report_demo import load_demo_script
+from typer.testing import CliRunner
 
 from demur.backends.registry import create_backend
+from demur.cli import app
 from demur.judges.registry import create_judge
 from demur.judges.stage import judge_run
 from demur.report import write_reports
@@ -148,3 +150,16 @@ def test_every_chart_of_the_new_sections_is_well_formed_svg(probes: Probes, tmp_
     for chart in charts:
         root = ET.fromstring(chart)
         assert root.tag.endswith("svg")
+
+
+def test_report_command_takes_sweep_files(probes: Probes, tmp_path: Path) -> None:
+    (found,) = (probes.results / "sweeps").glob("*.json")
+    args = ["report", probes.plain_run[:10], "--results", str(probes.results)]
+    done = CliRunner().invoke(app, [*args, "--sweep", str(found), "--out", str(tmp_path / "a")])
+    assert done.exit_code == 0, done.output
+    data = json.loads((tmp_path / "a" / "report.json").read_text("utf-8"))
+    assert [s["source"] for s in data["sweeps"]] == [str(found)]
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]", "utf-8")
+    failed = CliRunner().invoke(app, [*args, "--sweep", str(bad), "--out", str(tmp_path / "b")])
+    assert failed.exit_code == 2 and "bad.json" in failed.output

@@ -9,6 +9,7 @@ import typer
 from demur.cli.app import app, console, fail
 from demur.cli.shared import RESULTS_OPTION
 from demur.report import write_reports
+from demur.report.sweeps import SweepError
 from demur.store.sqlite import Store, StoreError, store_path
 
 
@@ -23,6 +24,12 @@ def report(
     ),
     out: Path | None = typer.Option(None, help="Output directory (default: RESULTS/reports/RUNS)."),
     seed: int = typer.Option(0, help="Seed of the bootstrap intervals."),
+    sweep: list[Path] = typer.Option(
+        None,
+        "--sweep",
+        help="A `demur sweep` file to include, whatever its model (repeatable); sweeps in "
+        "RESULTS/sweeps/ of the reported models are included anyway.",
+    ),
 ) -> None:
     """Write HTML, Markdown and JSON reports from the store; several runs are compared."""
     path = store_path(results)
@@ -36,5 +43,8 @@ def report(
         except StoreError as exc:
             raise fail(str(exc)) from exc
         target = out or results / "reports" / "-".join(r[:8] for r in runs)
-        paths = write_reports(store, runs, target, judge=judge, seed=seed)
+        try:
+            paths = write_reports(store, runs, target, judge=judge, seed=seed, sweeps=sweep or [])
+        except SweepError as exc:
+            raise fail(str(exc)) from exc
     console.print(f"report: {paths.html}\n        {paths.markdown}\n        {paths.json}")

@@ -265,8 +265,9 @@ SWEEP_HINT = (
     "key's threshold or bias moves, with the other keys at the model's own choice. Solid: "
     "prompts a good model should not comply with (higher is better); dashed: contrast prompts "
     "it should answer (lower is better). Bands: Wilson 95% intervals over the prompts of the "
-    "key. The sweep reads the first generated position only; rates of whole answers come from "
-    "a run with the profile (<code>demur run --calibration</code>).</p>"
+    "key. The trade-off chart traces both rates of each key together as its value moves: up "
+    "and to the left is better. The sweep reads the first generated position only; rates of "
+    "whole answers come from a run with the profile (<code>demur run --calibration</code>).</p>"
 )
 
 
