@@ -140,6 +140,15 @@ def conversation(
     return messages
 
 
+def turn_split(completion: Completion, reasoning_asked: bool) -> Split:
+    """A turn's reasoning and answer. Unasked, only a reasoning field or think tags count: an
+    "Answer:" line in an ordinary reply is part of the reply, not a marker."""
+    split = split_reasoning(completion.text, completion.reasoning)
+    if not reasoning_asked and split.method not in _UNASKED_SPLITS:
+        return Split(None, completion.text.strip(), SplitMethod.MISSING)
+    return split
+
+
 def _completion_config(spec: DialogueSpec) -> GenerateConfig:
     # The system prompt travels inside the messages; keeping it out of the config avoids
     # sending it twice by backends that prepend config.system_prompt.
@@ -226,10 +235,7 @@ async def play(
                         counts["errors"] += 1
                         return
                     counts["generated"] += 1
-                split = split_reasoning(completion.text, completion.reasoning)
-                if not spec.reasoning and split.method not in _UNASKED_SPLITS:
-                    # Unasked, an "Answer:" line is part of the reply, not a marker.
-                    split = Split(None, completion.text.strip(), SplitMethod.MISSING)
+                split = turn_split(completion, spec.reasoning)
                 answer = split.answer
                 (verdict,) = await judge.judge_turns(
                     [TurnItem(scenario=scenario, turn=turn, user=user, answer=answer)]
