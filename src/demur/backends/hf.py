@@ -20,7 +20,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 from demur.backends.base import BackendError, GenerateConfig, Generation, Message, TokenLogprob
@@ -137,9 +137,11 @@ class HfBackend:
         shown = "show" if show_refusal_tokens else "hide"
         self.model_id = f"hf:{source.label}:{fingerprint(source)}:{shown}"
         kwargs: dict[str, Any] = {"gguf_file": source.gguf_file} if source.gguf_file else {}
-        self.tokenizer = AutoTokenizer.from_pretrained(source.directory, **kwargs)
-        self.model = AutoModelForCausalLM.from_pretrained(
-            source.directory, dtype=torch.float32, **kwargs
+        # transformers' own annotations are too loose for strict typing here: hold them as Any.
+        self.tokenizer: Any = AutoTokenizer.from_pretrained(source.directory, **kwargs)
+        self.model: Any = cast(
+            Any,
+            AutoModelForCausalLM.from_pretrained(source.directory, dtype=torch.float32, **kwargs),
         )
         self.model.eval()
         if self.tokenizer.pad_token is None:

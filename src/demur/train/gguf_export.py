@@ -76,8 +76,8 @@ def export_gguf(model_dir: str | Path, out: str | Path | None = None) -> Path:
     spec = json.loads(tokenizer_file.read_text("utf-8"))
     if spec["model"]["type"] != "BPE":
         raise NotImplementedError(f"{tokenizer_file}: only BPE tokenizers can be exported")
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    tokenizer: Any = AutoTokenizer.from_pretrained(model_dir)
+    model: Any = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
     vocab_size = state["model.embed_tokens.weight"].shape[0]
 

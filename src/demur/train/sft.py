@@ -114,8 +114,9 @@ def train(
     # 2. The base model and tokenizer (a GGUF file is dequantised to fp32 by transformers).
     source = resolve_source(config.model)
     load_kwargs: dict[str, Any] = {"gguf_file": source.gguf_file} if source.gguf_file else {}
-    tokenizer = AutoTokenizer.from_pretrained(source.directory, **load_kwargs)
-    model = AutoModelForCausalLM.from_pretrained(
+    # transformers and peft annotate loosely; strict typing gains nothing on these two objects.
+    tokenizer: Any = AutoTokenizer.from_pretrained(source.directory, **load_kwargs)
+    model: Any = AutoModelForCausalLM.from_pretrained(
         source.directory, dtype=torch.float32, **load_kwargs
     )
     if tokenizer.pad_token is None:
