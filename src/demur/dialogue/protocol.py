@@ -204,6 +204,8 @@ async def play(
             done = dialogues.turns(spec.run_id, scenario.id)
             counts["resumed"] += len(done)
             counts["finished"] += len(done)
+            if done and progress is not None:
+                progress(counts["finished"], planned)
             for turn in range(len(done), min(spec.turns, len(scenario.turns))):
                 previous = done[-1].feedback if done else None
                 user = user_message(scenario, turn, previous)
