@@ -18,18 +18,20 @@ case "${1:-}" in
     ;;
   train-lora)
     .venv/bin/demur train $R/synth-polite.jsonl --out demur-results/models/refusal-tokens-lora-merged \
-      --method lora --max-steps 30 --learning-rate 1e-3 --checkpoint-every 5 --max-length 192 --threads 1 --resume
+      --method lora --max-steps 20 --batch-size 4 --learning-rate 2e-3 --warmup-steps 2 \
+      --checkpoint-every 5 --max-length 160 --threads 1 --resume
     ;;
   train-full)
     .venv/bin/demur train $R/synth-polite.jsonl --out demur-results/models/refusal-tokens-full \
-      --method full --max-steps 30 --learning-rate 1e-4 --checkpoint-every 5 --max-length 192 --threads 1 --resume
+      --method full --max-steps 20 --batch-size 4 --learning-rate 1e-4 --warmup-steps 2 \
+      --checkpoint-every 5 --max-length 160 --threads 1 --resume
     ;;
   eval)
     model=$2 name=$3
-    .venv/bin/demur run --model "$model" --suite $R/eval/noncompliance.jsonl --sample 80 \
-      --max-tokens 48 --results $R/proof --no-report
-    .venv/bin/demur run --model "$model" --suite $R/eval/contrast.jsonl --sample 50 \
-      --max-tokens 48 --results $R/proof --no-report
+    .venv/bin/demur run --model "$model" --suite $R/eval/noncompliance.jsonl --sample 40 \
+      --max-tokens 32 --results $R/proof --no-report
+    .venv/bin/demur run --model "$model" --suite $R/eval/contrast.jsonl --sample 30 \
+      --max-tokens 32 --results $R/proof --no-report
     .venv/bin/python scripts/train_general.py "$model" > $R/general-$name.json
     ;;
   table)

@@ -191,10 +191,17 @@ def train(
         saved = sorted(checkpoints.glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
         if saved:
             state = torch.load(saved[-1] / "state.pt", weights_only=False)
-            if state["config"] != config.model_dump(mode="json"):
+            # The length of a run may change on resume (stop early, or train longer); anything
+            # else would silently mix two different trainings.
+            length = {"max_steps", "epochs", "checkpoint_every"}
+            before = {k: v for k, v in state["config"].items() if k not in length}
+            now = {k: v for k, v in config.model_dump(mode="json").items() if k not in length}
+            if before != now:
+                changed = ", ".join(sorted(k for k in now if before.get(k) != now[k]))
                 raise ValueError(
-                    f"{saved[-1]}: the checkpoint was made with a different config; "
-                    "use the same options to resume, or a new --out to start over"
+                    f"{saved[-1]}: the checkpoint was made with a different config ({changed}); "
+                    "use the same options to resume (only the run length may change), "
+                    "or a new --out to start over"
                 )
             names = dict(model.named_parameters())
             with torch.no_grad():
