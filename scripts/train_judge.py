@@ -1,6 +1,7 @@
 """Rebuild the `classifier` judge's shipped weights from labelled data, and report held-out figures.
 
-Data: demur's own labelled responses (data/judge/*.jsonl, their train split), the human tone labels
+Data: demur's own labelled responses (data/judge/*.jsonl, their train split, and the terse answers
+in data/judge-extra/, all train), the human tone labels
 of chatgpt-refusals and CoCoNot's chosen (compliant) answers from ../shared/data, split by a hash
 of the request. Trains on train, picks the regularisation and fits the calibration on dev, and
 reports on test, which nothing here ever tunes on. XSTest is never read.
@@ -63,6 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "judge")
     parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--extra", type=Path, default=ROOT / "data" / "judge-extra")
     parser.add_argument("--out", type=Path, default=default_path())
     parser.add_argument("--export-heldout", type=Path, default=None)
     parser.add_argument(
@@ -78,6 +80,7 @@ def main() -> int:
     examples += load_chatgpt_refusals(args.shared / "chatgpt-refusals" / "all_hand_labeled.json")
     examples += load_coconot_chosen(args.shared / "coconot" / "coconot_pref.jsonl")
     own = sorted(args.data.glob("*.jsonl")) if args.data.is_dir() else []
+    own += sorted(args.extra.glob("*.jsonl")) if args.extra.is_dir() else []
     for path in own:
         examples += load_labelled_jsonl(path)
     by_split: dict[str, list[Example]] = defaultdict(list)
@@ -149,14 +152,25 @@ def main() -> int:
             b -= lr * correction * mb / (math.sqrt(vb) + 1e-8)
         return w, b
 
-    def accuracy(x: tuple[np.ndarray, ...], w: np.ndarray, b: float, t: float = 0.0) -> float:
-        return float(((scores(x, w, b) > t) == (x[3] == 1)).mean())
+    def accuracy(
+        x: tuple[np.ndarray, ...], w: np.ndarray, b: float, rows: np.ndarray | None = None
+    ) -> float:
+        right = (scores(x, w, b) > 0) == (x[3] == 1)
+        return float(right[rows].mean() if rows is not None else right.mean())
+
+    hand_dev = np.array([ex.origin == "hand_written" for ex in dev])
 
     best: tuple[float, float, np.ndarray, float] | None = None
     for l2 in (3e-6, 1e-5, 3e-5):
         w, b = fit(l2)
         acc = accuracy(xdev, w, b)
-        log.info("l2=%g: train %.4f dev %.4f", l2, accuracy(xtr, w, b), acc)
+        log.info(
+            "l2=%g: train %.4f dev %.4f (hand-written dev %.4f)",
+            l2,
+            accuracy(xtr, w, b),
+            acc,
+            accuracy(xdev, w, b, hand_dev),
+        )
         if best is None or acc > best[0]:
             best = (acc, l2, w, b)
     assert best is not None
@@ -216,6 +230,8 @@ def main() -> int:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, ex in enumerate(test):
         groups[f"source={ex.source}"].append(i)
+        if ex.origin:
+            groups[f"origin={ex.origin}"].append(i)
         groups[f"language={ex.language}"].append(i)
         groups["all"].append(i)
     print(f"{'held-out test group':34} {'n':>5} {'accuracy':>9}")

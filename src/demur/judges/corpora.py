@@ -33,6 +33,7 @@ class Example:
     language: str
     split: Split
     style: str = ""
+    origin: str = ""  # demur's data: "composed" or "hand_written"
 
     @property
     def target(self) -> int:
@@ -122,6 +123,7 @@ def load_labelled_jsonl(path: Path, source: str | None = None) -> list[Example]:
                     language=str(row.get("language") or "en"),
                     split=split,
                     style=str(row.get("style") or ""),
+                    origin=str(row.get("origin") or ""),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -141,6 +143,7 @@ def write_jsonl(examples: list[Example], path: Path) -> None:
                 "source": ex.source,
                 "language": ex.language,
                 "style": ex.style,
+                "origin": ex.origin or ex.source,
                 "split": ex.split,
             }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
