@@ -248,3 +248,11 @@ def test_model_id_names_model_and_endpoint_but_never_the_key(
     other = create_backend("openai:gpt-x", BackendOptions(base_url="http://h:2/v1", concurrency=3))
     assert other.model_id != backend.model_id
     assert other.max_concurrency == 3
+
+
+def test_credentials_in_the_base_url_stay_out_of_the_model_id() -> None:
+    backend = OpenAIBackend("m", "https://user:hunter2@gateway.example/v1")
+    assert backend.model_id == "openai:m@https://gateway.example/v1"
+    assert "hunter2" not in repr(backend) + backend.base_url
+    error = backend._redact(BackendError("echo: hunter2", retryable=False))
+    assert str(error) == "echo: ***" and not error.retryable

@@ -20,6 +20,7 @@ import os
 from collections.abc import Mapping
 
 import aiohttp
+from yarl import URL
 
 from demur.backends.base import BackendError, GenerateConfig, Generation, Message
 from demur.backends.openai_format import (
@@ -55,9 +56,13 @@ class OpenAIBackend:
         if not model:
             raise ValueError("the openai backend needs a model name: openai:MODEL")
         self.model = model
-        self.base_url = base_url
+        # Credentials written into the URL (https://user:secret@host) stay out of the model id,
+        # which is stored, and out of error messages; aiohttp still sends them.
+        shown = URL(base_url).with_user(None)
+        self.base_url = str(shown)
         self.url = f"{base_url}/chat/completions"
-        self.model_id = f"openai:{model}@{base_url}"
+        self._shown_url = f"{shown}/chat/completions"
+        self.model_id = f"openai:{model}@{shown}"
         self.max_concurrency = concurrency
         self._api_key_env = api_key_env
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -98,41 +103,47 @@ class OpenAIBackend:
                 headers = response.headers
         except TimeoutError as exc:
             raise BackendError(
-                f"no answer from {self.url} within {self._timeout.total} s", retryable=True
+                f"no answer from {self._shown_url} within {self._timeout.total} s", retryable=True
             ) from exc
         except aiohttp.ClientError as exc:
             # Connection refused or reset, a server that hung up, a broken body: all transient.
-            raise BackendError(
-                f"{type(exc).__name__} talking to {self.url}: {clip(str(exc))}", retryable=True
-            ) from exc
+            error = BackendError(
+                f"{type(exc).__name__} talking to {self._shown_url}: {clip(str(exc))}",
+                retryable=True,
+            )
+            raise self._redact(error) from exc
         if status != 200:
             refused = content_filter_refusal(status, body)
             if refused is not None:
                 return refused
-            raise self._redact(error_from_status(status, headers, body, self.url))
+            raise self._redact(error_from_status(status, headers, body, self._shown_url))
         try:
             decoded = json.loads(body)
         except ValueError as exc:
             raise BackendError(
-                f"{self.url} answered 200 with a body that is not JSON: {clip(repr(body[:200]))}",
+                f"{self._shown_url} answered 200 with a non-JSON body: {clip(repr(body[:200]))}",
                 retryable=True,
             ) from exc
         if not isinstance(decoded, Mapping):
-            raise BackendError(f"{self.url} answered 200 with a non-object body", retryable=True)
+            raise BackendError(
+                f"{self._shown_url} answered 200 with a non-object body", retryable=True
+            )
         try:
             return parse_response(decoded)
         except BackendError as exc:
             raise self._redact(exc) from None
 
     def _redact(self, error: BackendError) -> BackendError:
-        """The same error with the API key masked, in case a server echoes it back."""
-        key = os.environ.get(self._api_key_env)
+        """The same error with secrets masked (the key, a password in the URL), in case a server
+        or a library echoes them back."""
+        secrets = [os.environ.get(self._api_key_env), URL(self.url).password]
         message = str(error)
-        if not key or key not in message:
+        found = [s for s in secrets if s and s in message]
+        if not found:
             return error
-        return BackendError(
-            message.replace(key, "***"), retryable=error.retryable, retry_after=error.retry_after
-        )
+        for secret in found:
+            message = message.replace(secret, "***")
+        return BackendError(message, retryable=error.retryable, retry_after=error.retry_after)
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
