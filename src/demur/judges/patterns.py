@@ -57,7 +57,11 @@ def boundary_score(strengths: dict[str, float]) -> float:
 def refusal_form(analysis: Analysis) -> NoncomplianceForm:
     """The form a noncompliant response takes, from which cues dominate."""
     refusal = max(analysis.strength("direct_refusal"), analysis.strength("boundary_setting"))
-    if analysis.strength("limitation") >= max(0.7, refusal):
+    # A limitation stated in the opening names the form even when a refusal follows from it
+    # ("I can't see images, so I can't tell").
+    if analysis.opening.get("limitation", 0.0) >= 0.8 or analysis.strength("limitation") >= max(
+        0.7, refusal
+    ):
         return NoncomplianceForm.STATED_LIMITATION
     if analysis.strength("clarify") >= 0.8 and refusal < 0.7:
         return NoncomplianceForm.CLARIFYING_QUESTION

@@ -62,6 +62,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])|\n+")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•]\s|\d+[.)]\s|#+\s|```)", re.MULTILINE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_CLAUSE_I = re.compile(r"[,;:]\s+(?:and |so |but |therefore |hence |which is why )?(?=i\b)", re.I)
 
 
 class Rule(BaseModel):
@@ -279,7 +280,10 @@ def analyse(response: str, prompt: str = "", language: str | None = None) -> Ana
         pos = _sentence_start(text, start, end, rules.preamble)
         # A stripped preamble may carry a cue itself (an apology, "As an AI"): try the raw start.
         fired: set[int] = set()
-        for p in {pos, start}:
+        # Clauses that open with "I" after a comma or semicolon ("..., and I won't give
+        # instructions") start a refusal as surely as a sentence does.
+        clauses = {m.end() for m in _CLAUSE_I.finditer(text, start, end)}
+        for p in {pos, start} | clauses:
             match = rules.start_all.match(text, p, end) if rules.start_all else None
             if match is not None:
                 fired.update(
