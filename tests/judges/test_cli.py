@@ -144,10 +144,10 @@ def test_judge_run_relabels_a_stored_run_beside_earlier_verdicts(tmp_path: Path)
             app, ["judge", "--run", spec.run_id[:8], "--results", str(results), "--judge", name]
         )
         assert result.exit_code == 0, result.output
-        assert "3 new verdicts" in result.output
+        assert "3 new verdicts" in " ".join(result.output.split())  # rich may wrap lines
     again = RUNNER.invoke(
         app, ["judge", "--run", spec.run_id[:8], "--results", str(results), "--judge", "classifier"]
     )
-    assert "0 new verdicts, 3 kept" in again.output
+    assert "0 new verdicts, 3 kept" in " ".join(again.output.split())
     with Store(store_path(results)) as store:
         assert {name for name, _ in store.judges(spec.run_id)} == {"patterns", "classifier"}

@@ -23,7 +23,7 @@ from demur.judges.patterns import (
     unscored,
 )
 from demur.judges.registry import JudgeOptions
-from demur.judges.rules import Analysis, analyse
+from demur.judges.rules import Analysis, analyse, patterns_version
 from demur.judges.verdict import Label, NoncomplianceForm, Verdict
 
 
@@ -55,7 +55,8 @@ class ClassifierJudge:
 
     def __init__(self, model: LinearModel) -> None:
         self.model = model
-        self.version = f"1.{model.version}"
+        # The rules feed the features, so their version is part of the classifier's.
+        self.version = f"1.{model.version}.p{patterns_version()}"
 
     def judge(self, items: Sequence[JudgeItem]) -> list[Verdict]:
         return [self._one(item) for item in items]

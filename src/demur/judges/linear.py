@@ -8,6 +8,7 @@ the decision threshold, with a JSON record of what it was trained on.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -36,10 +37,12 @@ class LinearModel:
     shift: float = 0.0
     threshold: float = 0.5
     meta: dict[str, Any] = field(default_factory=dict)
+    digest: str = ""
 
     @property
     def version(self) -> str:
-        return str(self.meta.get("version", "0"))
+        """The training date and a digest of the weights: retraining always changes it."""
+        return f"{self.meta.get('version', '0')}.{self.digest}" if self.digest else "unsaved"
 
     def logit(self, row: SparseRow) -> float:
         """The raw score; above zero leans to noncompliance."""
@@ -78,7 +81,8 @@ def load_model(path: Path) -> LinearModel:
             f"{path} has {weights.shape[0]} weights but the features have {DIMENSIONS}: "
             "rebuild it with `python scripts/train_judge.py`"
         )
-    return LinearModel(weights, bias, scale, shift, threshold, meta)
+    digest = f"{zlib.crc32(path.read_bytes()):08x}"
+    return LinearModel(weights, bias, scale, shift, threshold, meta, digest)
 
 
 @cache
