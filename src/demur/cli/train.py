@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -35,7 +36,7 @@ def synth(
     if style not in ("polite", "rebuttal"):
         raise fail(f"--style must be polite or rebuttal, not {style!r}")
     try:
-        with progress_bar("teacher answers") as update:
+        with progress_bar("teacher answers") if teacher else nullcontext(None) as update:
             examples, report = synthesise(
                 style=style,  # type: ignore[arg-type]
                 per_subcategory=per_subcategory,
