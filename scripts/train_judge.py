@@ -46,7 +46,8 @@ SOURCE_WEIGHT = {"chatgpt-refusals": 0.3, "coconot-chosen": 0.5}
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return out
 
 
 def export(test: list[Example], folder: Path) -> None:
@@ -140,8 +141,8 @@ def main() -> int:
         for step in range(1, args.epochs + 1):
             p = sigmoid(scores(xtr, w, b))
             g = (p - ytr) * sample_weight / len(train)
-            grad = np.bincount(xtr[0], weights=xtr[1] * g[rows_of_nnz], minlength=DIMENSIONS)
-            grad += l2 * w
+            counts = np.bincount(xtr[0], weights=xtr[1] * g[rows_of_nnz], minlength=DIMENSIONS)
+            grad: np.ndarray = counts.astype(np.float64) + l2 * w
             gb = float(g.sum())
             m = beta1 * m + (1 - beta1) * grad
             v = beta2 * v + (1 - beta2) * grad * grad
