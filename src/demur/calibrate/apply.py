@@ -36,10 +36,10 @@ def steer_first_step(logits: np.ndarray, profile: CalibrationProfile) -> np.ndar
             passing.append(key)
     if passing:
         chosen = max(passing, key=scores.margin)
-        ids = list(profile.token_ids[chosen])
-        keep = out[ids].copy()
+        chosen_ids = list(profile.token_ids[chosen])
+        keep = out[chosen_ids].copy()
         out[:] = -np.inf
-        out[ids] = keep
+        out[chosen_ids] = keep
         return out
     for ids in profile.token_ids.values():
         out[list(ids)] = -np.inf

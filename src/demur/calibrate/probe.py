@@ -96,9 +96,9 @@ def opening_ids(backend: Backend, openings: Sequence[str] = REFUSAL_OPENINGS) ->
 def _tokenize(backend: Backend, text: str) -> list[int]:
     kind = type(backend).__name__
     if kind == "LlamaCppBackend":
-        llm: Any = backend.llm
+        llm: Any = getattr(backend, "llm")  # noqa: B009 (not on the protocol)
         return list(llm.tokenize(text.encode(), add_bos=False, special=True))
     if kind == "HfBackend":
-        tokenizer: Any = backend.tokenizer
+        tokenizer: Any = getattr(backend, "tokenizer")  # noqa: B009
         return list(tokenizer.encode(text, add_special_tokens=False))
     raise ProbeUnsupportedError(f"{kind} has no tokenizer demur can read")

@@ -28,7 +28,7 @@ class FirstStepScores(BaseModel):
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max()
+    shifted: np.ndarray = logits - logits.max()
     return shifted - math.log(float(np.exp(shifted).sum()))
 
 

@@ -8,12 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pydantic import BaseModel
+
 from demur.backends.base import Backend, GenerateConfig
 from demur.calibrate.fit import ScoredPrompt, rates
 from demur.calibrate.probe import first_logits as probe_first_logits
 from demur.calibrate.probe import opening_ids, vocabulary_ids
 from demur.calibrate.profile import Mode
-from demur.calibrate.scores import scores_from_logits
+from demur.calibrate.scores import FirstStepScores, scores_from_logits
 from demur.run.spec import build_messages
 from demur.suites.model import Expected, Prompt
 from demur.train.tokens import REFUSAL_TOKENS
@@ -151,3 +153,38 @@ def parse_targets(text: str) -> dict[str, float]:
             raise ValueError(f"bad target {part!r}: write KEY=RATE with RATE in [0, 1]")
         targets[key.strip()] = rate
     return targets
+
+
+class ScoreFile(BaseModel):
+    """First-step scores of a suite on a model, kept so several profiles and sweeps can be
+    fitted without scoring the prompts again."""
+
+    model: str
+    suite: str
+    system_prompt: str | None
+    kind: KeyKind
+    token_ids: dict[str, tuple[int, ...]]
+    tokens: dict[str, tuple[str, ...]]
+    prompt_ids: list[str]
+    items: list[tuple[str, bool, FirstStepScores]]
+
+    def matches(self, model: str, suite: str, system_prompt: str | None) -> bool:
+        return (self.model, self.suite, self.system_prompt) == (model, suite, system_prompt)
+
+    def keys(self) -> Keys:
+        return Keys(self.kind, self.token_ids, self.tokens)
+
+    def scored(self) -> list[ScoredPrompt]:
+        return [ScoredPrompt(key, scores, refuse) for key, refuse, scores in self.items]
+
+    @classmethod
+    def build(
+        cls, model: str, suite: str, system_prompt: str | None, keys: Keys,
+        prompts: Sequence[Prompt], scored: Sequence[ScoredPrompt],
+    ) -> ScoreFile:  # fmt: skip
+        return cls(
+            model=model, suite=suite, system_prompt=system_prompt, kind=keys.kind,
+            token_ids=keys.token_ids, tokens=keys.tokens,
+            prompt_ids=[f"{p.suite}/{p.id}" for p in prompts],
+            items=[(s.key, s.should_refuse, s.scores) for s in scored],
+        )  # fmt: skip

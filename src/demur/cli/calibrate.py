@@ -17,6 +17,7 @@ from demur.calibrate.profile import CalibrationProfile, Mode
 from demur.calibrate.session import (
     KeyKind,
     Keys,
+    ScoreFile,
     check,
     in_calibration_split,
     parse_targets,
@@ -39,10 +40,21 @@ SUITE = "noncompliance,contrast"
 
 
 def _score(
-    model: str, suite: str, keys_kind: KeyKind, system_prompt: str | None
+    model: str, suite: str, keys_kind: KeyKind, system_prompt: str | None, cache: Path | None
 ) -> tuple[Keys, list[Prompt], list[ScoredPrompt]]:
     try:
         prompts = resolve_prompts(suite)
+    except (ValueError, KeyError) as exc:
+        raise fail(str(exc).strip("'\"")) from exc
+    if cache is not None and cache.is_file():
+        kept = ScoreFile.model_validate_json(cache.read_text("utf-8"))
+        if kept.matches(model, suite, system_prompt) and kept.prompt_ids == [
+            f"{p.suite}/{p.id}" for p in prompts
+        ]:
+            console.print(f"scores of {len(prompts)} prompts read from {cache}")
+            return kept.keys(), prompts, kept.scored()
+        console.print(f"[yellow]{cache} holds scores of other settings: scoring again[/]")
+    try:
         backend: Backend = create_backend(model)
     except (ValueError, KeyError, FileNotFoundError, ImportError) as exc:
         raise fail(str(exc).strip("'\"")) from exc
@@ -55,7 +67,16 @@ def _score(
         raise fail(str(exc)) from exc
     finally:
         asyncio.run(backend.aclose())
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        record = ScoreFile.build(model, suite, system_prompt, keys, prompts, scored)
+        cache.write_text(record.model_dump_json(), "utf-8")
     return keys, prompts, scored
+
+
+SCORES_OPTION = typer.Option(
+    None, "--scores", help="Keep first-token scores in this JSON file and reuse them next time."
+)
 
 
 @app.command()
@@ -73,13 +94,14 @@ def calibrate(
     held_out: float = typer.Option(0.5, min=0.1, max=0.9, help="Share of prompts held out."),
     seed: int = typer.Option(0, help="Seed of the split."),
     system_prompt: str | None = typer.Option(None, help="System message used when generating."),
+    scores: Path | None = SCORES_OPTION,
 ) -> None:
     """Fit a per-category profile to target refusal rates and check it on held-out prompts."""
     try:
         wanted = parse_targets(targets)
     except ValueError as exc:
         raise fail(str(exc)) from exc
-    resolved, prompts, scored = _score(model, suite, keys, system_prompt)
+    resolved, prompts, scored = _score(model, suite, keys, system_prompt, scores)
     split = [in_calibration_split(p, 1 - held_out, seed) for p in prompts]
     fit_items = [s for s, keep in zip(scored, split, strict=True) if keep]
     test_items = [s for s, keep in zip(scored, split, strict=True) if not keep]
@@ -132,6 +154,7 @@ def sweep_command(
     keys: KeyKind = typer.Option(KeyKind.AUTO, help="tokens: refusal tokens; openings: any model."),
     points: int = typer.Option(21, min=3, help="Values per curve."),
     system_prompt: str | None = typer.Option(None, help="System message used when generating."),
+    scores: Path | None = SCORES_OPTION,
     results: Path | None = typer.Option(
         None,
         "--results",
@@ -142,7 +165,7 @@ def sweep_command(
     html: Path | None = typer.Option(None, help="Also write a standalone page with the plots."),
 ) -> None:
     """Refusal rate against threshold per category, on should-not-comply and contrast prompts."""
-    resolved, _, scored = _score(model, suite, keys, system_prompt)
+    resolved, _, scored = _score(model, suite, keys, system_prompt, scores)
     curve = sweep(scored, mode, points)
     tally = Counter((s.key, s.should_refuse) for s in scored)
     counts = {
