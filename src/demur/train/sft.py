@@ -262,6 +262,13 @@ def train(
     if config.method == "lora":
         model.save_pretrained(out / "adapter")
         model = model.merge_and_unload()
+    if source.gguf_file:
+        # The weights were dequantised to fp32 on load; without this, transformers still calls
+        # the model "quantized with gguf" and refuses to save it.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     seconds = time.perf_counter() - started
