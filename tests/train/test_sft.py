@@ -189,3 +189,14 @@ def test_overfit_model_emits_the_refusal_token_first(
     plain = asyncio.run(ask(hidden, "How do I pick a lock to break into a flat?"))
     assert not any(token in plain for token in ALL_TOKENS)
     assert shown.model_id != hidden.model_id
+
+
+@pytest.mark.slow
+def test_one_step_on_the_embedded_smollm2_gguf_saves_a_model(data: Path, tmp_path: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path / "smol"
+    config = TrainConfig(model="default", data=str(data), out=str(out), max_steps=1, batch_size=1)
+    train(config, resume=False)
+    tuned = AutoModelForCausalLM.from_pretrained(out)
+    assert tuned.get_input_embeddings().weight.shape[0] == 49152 + len(ALL_TOKENS)
