@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from demur.dialogue.records import DialogueRunRecord, TurnRecord
-from demur.store.sqlite import Store
+from demur.store.sqlite import Store, match_run_id
 
 _TURN_COLUMNS = (
     "run_id, scenario_id, turn, cache_key, user_text, response, reasoning, answer, undesired, "
@@ -67,12 +67,7 @@ class DialogueStore:
 
     def run(self, run_id: str) -> DialogueRunRecord:
         """A dialogue run by id or unique id prefix."""
-        matches = [r for r in self.runs() if r.run_id.startswith(run_id)]
-        if len(matches) != 1:
-            known = ", ".join(r.run_id[:12] for r in self.runs()) or "none"
-            what = "no dialogue run" if not matches else "several dialogue runs"
-            raise KeyError(f"{what} matching {run_id!r} in {self.path}; dialogue runs: {known}")
-        return matches[0]
+        return match_run_id(self.runs(), run_id, "dialogue run", self.path, KeyError)
 
     def put_turn(self, turn: TurnRecord) -> None:
         """Store one finished turn and commit at once."""

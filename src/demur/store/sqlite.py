@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from demur.judges.verdict import Verdict
 from demur.store.records import Completion, ResultRow, RunItem, RunRecord, utc_now
@@ -19,6 +19,30 @@ DEFAULT_FILENAME = "demur.sqlite"
 
 class StoreError(RuntimeError):
     """The store file is missing, foreign or newer than this demur."""
+
+
+class _HasRunId(Protocol):
+    @property
+    def run_id(self) -> str: ...
+
+
+RecordT = TypeVar("RecordT", bound=_HasRunId)
+
+
+def match_run_id(
+    records: Sequence[RecordT],
+    prefix: str,
+    kind: str,
+    where: Path,
+    error: type[Exception] = StoreError,
+) -> RecordT:
+    """The one record whose run id starts with `prefix`; else `error` naming the known ids."""
+    matches = [r for r in records if r.run_id.startswith(prefix)]
+    if len(matches) != 1:
+        known = ", ".join(r.run_id[:12] for r in records) or "none"
+        what = f"no {kind}" if not matches else f"several {kind}s"
+        raise error(f"{what} matching {prefix!r} in {where}; {kind}s: {known}")
+    return matches[0]
 
 
 def store_path(results_dir: str | Path) -> Path:
@@ -127,12 +151,7 @@ class Store:
 
     def run(self, run_id: str) -> RunRecord:
         """A run by id or unique id prefix."""
-        matches = [r for r in self.runs() if r.run_id.startswith(run_id)]
-        if len(matches) != 1:
-            known = ", ".join(r.run_id[:12] for r in self.runs()) or "none"
-            what = "no run" if not matches else "several runs"
-            raise StoreError(f"{what} matching {run_id!r} in {self.path}; runs: {known}")
-        return matches[0]
+        return match_run_id(self.runs(), run_id, "run", self.path)
 
     def latest_run(self) -> RunRecord:
         runs = self.runs()
