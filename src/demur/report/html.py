@@ -58,7 +58,7 @@ tr.first td{border-top:2px solid #c9cdd3}
 .probe>section>h2{display:none}.probe td:first-child,.probe th:first-child{text-align:left}
 .probe pre{background:#f6f8fa;border-radius:4px;padding:5px 8px;max-height:260px;overflow:auto;
 font:12.5px/1.4 ui-monospace,Menlo,Consolas,monospace;word-break:break-word}
-.probe .turn{margin:6px 0 10px}.probe small{color:#666}
+.probe .turn{margin:6px 0 10px}.probe small{color:#666}.hint code{white-space:nowrap}
 """
 
 SEARCH_SCRIPT = """
