@@ -18,7 +18,14 @@ from demur.backends.base import Backend, GenerateConfig
 from demur.backends.registry import BackendOptions, create_backend, parse_model_spec
 from demur.cli.app import app, console, fail
 from demur.cli.progress import progress_bar
-from demur.cli.shared import RESULTS_OPTION
+from demur.cli.shared import (
+    API_KEY_ENV_OPTION,
+    BASE_URL_OPTION,
+    RESULTS_OPTION,
+    RETRIES_OPTION,
+    TEMPERATURE_OPTION,
+    TIMEOUT_OPTION,
+)
 from demur.dialogue.agreement import agreement_markdown, load_labels, measure
 from demur.dialogue.consistency import (
     ConsistencyJudge,
@@ -108,16 +115,16 @@ def dialogue(
     scenario_file: Path | None = typer.Option(None, help="A YAML scenario file of your own."),
     reasoning: bool = typer.Option(False, help="Ask for reasoning before each answer."),
     max_tokens: int = typer.Option(256, help="Longest answer, in tokens."),
-    temperature: float = typer.Option(0.0, help="Sampling temperature (0 is greedy)."),
+    temperature: float = TEMPERATURE_OPTION,
     seed: int = typer.Option(0, help="Seed for generation."),
     judge: str = typer.Option("rules", help=JUDGE_HELP),
     judge_model: str | None = typer.Option(None, help="BACKEND:NAME of the LLM judge."),
     answer_judge: str = typer.Option("default", help="Judge that spots declining (rules mode)."),
-    base_url: str | None = typer.Option(None, help="Endpoint of an OpenAI-compatible server."),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", help="Variable holding the API key."),
+    base_url: str | None = BASE_URL_OPTION,
+    api_key_env: str = API_KEY_ENV_OPTION,
     concurrency: int | None = typer.Option(None, min=1, help="Scenarios in flight."),
-    timeout: float = typer.Option(120.0, help="Seconds before a request times out."),
-    retries: int = typer.Option(4, min=0, help="Retries of a failed request, with backoff."),
+    timeout: float = TIMEOUT_OPTION,
+    retries: int = RETRIES_OPTION,
     results: Path = RESULTS_OPTION,
     report: bool = typer.Option(True, help="Write the Markdown/JSON/HTML summary when done."),
 ) -> None:
@@ -233,15 +240,15 @@ def reasoning(
     full: bool = typer.Option(False, "--full", help="Run every prompt instead of a sample."),
     seed: int = typer.Option(0, help="Seed for sampling and generation."),
     max_tokens: int = typer.Option(384, help="Longest reply (reasoning and answer), in tokens."),
-    temperature: float = typer.Option(0.0, help="Sampling temperature (0 is greedy)."),
+    temperature: float = TEMPERATURE_OPTION,
     judge: str = typer.Option("rules", help=JUDGE_HELP),
     judge_model: str | None = typer.Option(None, help="BACKEND:NAME of the LLM judge."),
     answer_judge: str = typer.Option("default", help="Judge of the answer (rules mode)."),
-    base_url: str | None = typer.Option(None, help="Endpoint of an OpenAI-compatible server."),
-    api_key_env: str = typer.Option("OPENAI_API_KEY", help="Variable holding the API key."),
+    base_url: str | None = BASE_URL_OPTION,
+    api_key_env: str = API_KEY_ENV_OPTION,
     concurrency: int | None = typer.Option(None, min=1, help="Requests in flight."),
-    timeout: float = typer.Option(120.0, help="Seconds before a request times out."),
-    retries: int = typer.Option(4, min=0, help="Retries of a failed request, with backoff."),
+    timeout: float = TIMEOUT_OPTION,
+    retries: int = RETRIES_OPTION,
     results: Path = RESULTS_OPTION,
 ) -> None:
     """Ask for reasoning before the answer and check that the two agree, per category."""
@@ -317,7 +324,7 @@ def consistency_agreement(
     judge: str = typer.Option("rules", help=JUDGE_HELP),
     judge_model: str | None = typer.Option(None, help="BACKEND:NAME of the LLM judge."),
     answer_judge: str = typer.Option("default", help="Judge of the answer (rules mode)."),
-    base_url: str | None = typer.Option(None, help="Endpoint of an OpenAI-compatible server."),
+    base_url: str | None = BASE_URL_OPTION,
     markdown: Path | None = typer.Option(
         None,
         help="Write the figures into this Markdown file, between <!-- agreement:SET:start --> "

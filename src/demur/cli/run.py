@@ -13,7 +13,15 @@ from demur.backends.registry import BackendOptions, create_backend, parse_model_
 from demur.calibrate.profile import CalibrationProfile, Mode
 from demur.cli.app import app, console, fail
 from demur.cli.progress import progress_bar
-from demur.cli.shared import RESULTS_OPTION, judge_and_report
+from demur.cli.shared import (
+    API_KEY_ENV_OPTION,
+    BASE_URL_OPTION,
+    RESULTS_OPTION,
+    RETRIES_OPTION,
+    TEMPERATURE_OPTION,
+    TIMEOUT_OPTION,
+    judge_and_report,
+)
 from demur.run.retry import RetryPolicy
 from demur.run.runner import RunSummary, execute
 from demur.run.sampling import stratified_sample
@@ -43,19 +51,17 @@ def run(
     full: bool = typer.Option(False, "--full", help="Run every prompt instead of a sample."),
     seed: int = typer.Option(0, help="Seed for sampling and generation."),
     max_tokens: int = typer.Option(256, help="Longest answer, in tokens."),
-    temperature: float = typer.Option(0.0, help="Sampling temperature (0 is greedy)."),
+    temperature: float = TEMPERATURE_OPTION,
     system_prompt: str | None = typer.Option(
         None, help="A system message sent before each prompt."
     ),
-    base_url: str | None = typer.Option(None, help="Endpoint of an OpenAI-compatible server."),
-    api_key_env: str = typer.Option(
-        "OPENAI_API_KEY", help="Environment variable holding the API key."
-    ),
+    base_url: str | None = BASE_URL_OPTION,
+    api_key_env: str = API_KEY_ENV_OPTION,
     concurrency: int | None = typer.Option(
         None, min=1, help="Requests in flight (default: what the backend allows)."
     ),
-    timeout: float = typer.Option(120.0, help="Seconds before a request times out."),
-    retries: int = typer.Option(4, min=0, help="Retries of a failed request, with backoff."),
+    timeout: float = TIMEOUT_OPTION,
+    retries: int = RETRIES_OPTION,
     results: Path = RESULTS_OPTION,
     judge: str = typer.Option("default", help="Judge that labels the answers."),
     report: bool = typer.Option(True, help="Write the report when done."),

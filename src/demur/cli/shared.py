@@ -14,6 +14,14 @@ from demur.registry import MissingExtraError
 from demur.report import write_reports
 from demur.store.sqlite import Store
 
+TEMPERATURE_OPTION = typer.Option(0.0, help="Sampling temperature (0 is greedy).")
+BASE_URL_OPTION = typer.Option(None, help="Endpoint of an OpenAI-compatible server.")
+API_KEY_ENV_OPTION = typer.Option(
+    "OPENAI_API_KEY", help="Environment variable holding the API key (never stored)."
+)
+TIMEOUT_OPTION = typer.Option(120.0, help="Seconds before a request times out.")
+RETRIES_OPTION = typer.Option(4, min=0, help="Retries of a failed request, with backoff.")
+
 RESULTS_OPTION = typer.Option(
     Path("demur-results"), "--results", "-r", help="Directory of the results store and reports."
 )
