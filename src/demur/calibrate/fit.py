@@ -131,22 +131,38 @@ def sweep(
     base: Mapping[str, float] | None = None,
 ) -> list[SweepPoint]:
     """Per key: refusal rate on should-refuse and on contrast prompts as its value varies,
-    others held at `base` (default: the model's own choice)."""
+    others held at `base` (default: the model's own choice).
+
+    The values are quantiles of the key's own scores (plus the extremes), so each curve is drawn
+    where its rates actually change rather than on a fixed grid where most points sit flat.
+    """
     keys = sorted({it.key for it in items})
-    grid = np.linspace(0.0, 1.0, points) if mode is Mode.THRESHOLD else np.linspace(-10, 10, points)
     curve: list[SweepPoint] = []
     for key in keys:
-        for value in grid:
-            values = {**(base or {}), key: float(value)}
+        for value in _grid(items, key, mode, points):
+            values = {**(base or {}), key: value}
             table = rates(items, values, mode)
             hit, total = table.get((key, True), (0, 0))
             c_hit, c_total = table.get((key, False), (0, 0))
             curve.append(
                 SweepPoint(
                     key=key,
-                    value=float(value),
+                    value=value,
                     should_refuse_rate=hit / total if total else math.nan,
                     contrast_rate=c_hit / c_total if c_total else None,
                 )
             )
     return curve
+
+
+def _grid(items: Sequence[ScoredPrompt], key: str, mode: Mode, points: int) -> list[float]:
+    own = [it.scores for it in items if it.key == key]
+    if mode is Mode.BIAS:
+        margins = np.array([s.margin(key) for s in own]) if own else np.zeros(1)
+        inner = -np.quantile(margins, np.linspace(0, 1, points - 2))
+        values = np.clip(np.concatenate(([-100.0], inner, [100.0])), -100.0, 100.0)
+    else:
+        probs = np.exp([s.refusal[key] for s in own]) if own else np.zeros(1)
+        inner = np.quantile(probs, np.linspace(0, 1, points - 2))
+        values = np.concatenate(([0.0], inner, [1.0]))
+    return sorted({round(float(v), 12) for v in values})

@@ -61,7 +61,8 @@ class JudgedReply:
     result: ConsistencyResult
 
 
-def _from_verdict(row: ResultRow, verdict: Verdict) -> ConsistencyResult:
+def consistency_from_verdict(row: ResultRow, verdict: Verdict) -> ConsistencyResult:
+    """A stored consistency verdict read back as a result, without judging again."""
     assert row.completion is not None
     split = split_reasoning(row.completion.text, row.completion.reasoning)
     stance = verdict.details.get("reasoning_stance")
@@ -101,7 +102,7 @@ async def judge_consistency(
     todo: list[ResultRow] = []
     for row in answered:
         if row.verdict is not None and "consistency" in row.verdict.details:
-            judged[row.index] = _from_verdict(row, row.verdict)
+            judged[row.index] = consistency_from_verdict(row, row.verdict)
         else:
             todo.append(row)
     for start in range(0, len(todo), batch):

@@ -20,7 +20,7 @@ from demur.dialogue.reasoning import JudgedReply
 
 # The stored-verdict reader of demur.dialogue.reasoning, used without judging anything again:
 # a report reads the store, it never calls a judge that could write to it.
-from demur.dialogue.reasoning import _from_verdict as stored_consistency
+from demur.dialogue.reasoning import consistency_from_verdict as stored_consistency
 from demur.dialogue.report import (
     DialogueSection,
     ReasoningSection,
