@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,9 +186,18 @@ def bench_llamacpp(
         finally:
             inside.append(time.perf_counter() - started)
 
-    def bare(_: int) -> None:
+    def bare_calls() -> None:
         for kwargs in requests:
             original(**kwargs)
+
+    # The bare calls run on a fresh worker thread per pass, as demur's do (asyncio.run gives each
+    # pass a new default executor). On these loaded, memory-reclaiming machines llama-cpp-python
+    # on a long-lived thread (the main one, or one reused pass after pass) was measured 10-50x
+    # slower than on a fresh one, from page faults, not compute: a baseline that hit that would
+    # flatter demur instead of measuring it.
+    def bare(_: int) -> None:
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            worker.submit(bare_calls).result()
 
     def through_demur(repeat: int) -> None:
         # The seed is part of the cache key; greedy decoding ignores it, so outputs are equal.
