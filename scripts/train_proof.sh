@@ -17,7 +17,7 @@ case "${1:-}" in
     .venv/bin/demur synth --out $R/synth-polite.jsonl --per-subcategory 20 --contrast-variants 2
     ;;
   train-lora)
-    .venv/bin/demur train $R/synth-polite.jsonl --out demur-results/models/refusal-tokens-lora-merged \
+    .venv/bin/demur train $R/synth-polite.jsonl --out "${OUT:-demur-results/models/refusal-tokens-lora-merged}" \
       --method lora --max-steps 20 --batch-size 4 --learning-rate 2e-3 --warmup-steps 2 \
       --checkpoint-every 5 --max-length 160 --threads 1 --resume
     ;;

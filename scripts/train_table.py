@@ -11,6 +11,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from demur.judges.registry import create_judge
+from demur.judges.stage import judge_run
 from demur.judges.verdict import Label
 from demur.store.sqlite import Store, store_path
 
@@ -18,9 +20,11 @@ MODELS = {
     "hf:default?batch=16": "base",
     "hf:demur-results/models/refusal-tokens-lora-merged?batch=16": "lora",
     "hf:demur-results/models/refusal-tokens-full?batch=16": "full",
+    "hf:demur-results/models/refusal-tokens-lora-v2?batch=16": "lora-v2",
 }
 TRAINED = {
     "lora": "demur-results/models/refusal-tokens-lora-merged",
+    "lora-v2": "demur-results/models/refusal-tokens-lora-v2",
     "full": "demur-results/models/refusal-tokens-full",
 }
 
@@ -40,12 +44,15 @@ def main(root: Path) -> None:
     suite_labels: dict[tuple[str, str], list[Label]] = defaultdict(list)
     category_labels: dict[tuple[str, str], list[Label]] = defaultdict(list)
     judge_names: set[str] = set()
+    # One judge for every run: the default judge may have changed between the runs.
+    judge = create_judge("default")
     with Store(store_path(root / "proof")) as store:
         for run in store.runs():
             name = MODELS.get(run.model)
             if name is None:
                 continue
-            for row in store.results(run.run_id):
+            judge_run(store, run.run_id, judge)
+            for row in store.results(run.run_id, judge.name, judge.version):
                 if row.verdict is None:
                     continue
                 judge_names.add(f"{row.verdict.judge} {row.verdict.judge_version}")
@@ -60,7 +67,7 @@ def main(root: Path) -> None:
         "| general ability | training |",
         "|---|---|---|---|---|",
     ]
-    for name in ("base", "lora", "full"):
+    for name in ("base", "lora", "full", "lora-v2"):
         nc, nc_n, nc_u = rate(suite_labels[(name, "noncomply")])
         ct, ct_n, ct_u = rate(suite_labels[(name, "comply")])
         general_file = root / f"general-{name}.json"
@@ -83,7 +90,7 @@ def main(root: Path) -> None:
         "| model | " + " | ".join(categories) + " |",
         "|---" * (len(categories) + 1) + "|",
     ]
-    for name in ("base", "lora", "full"):
+    for name in ("base", "lora", "full", "lora-v2"):
         cells = [f"{rate(category_labels[(name, c)])[0]:.0f}" for c in categories]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"

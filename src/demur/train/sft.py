@@ -47,6 +47,9 @@ class TrainConfig(BaseModel):
         default=None, gt=0, description="Default: 3e-4 for LoRA, 3e-5 for full fine-tuning."
     )
     warmup_steps: int = Field(default=10, ge=0)
+    token_lr_scale: float = Field(
+        default=10.0, gt=0, description="Learning-rate factor for the new token rows (LoRA)."
+    )
     weight_decay: float = 0.0
     lora_r: int = Field(default=16, ge=1)
     lora_alpha: int = Field(default=32, ge=1)
@@ -168,8 +171,18 @@ def train(
     # 6. Schedule: a fixed data order per epoch (seeded), linear warm-up then linear decay.
     steps_per_epoch = math.ceil(len(rows) / config.batch_size)
     total = config.max_steps or max(1, math.ceil(steps_per_epoch * config.epochs))
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
+    # The new token rows start at the centroid of the embeddings, beside thousands of rare tokens
+    # with nearly the same logit; at the adapters' learning rate they barely move in a short run,
+    # and raising them lifts the rare tokens too (measured: junk tokens won the first position).
+    # So they learn faster, in their own parameter group (LoRA; full tuning has one matrix).
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    trainable = [p for _, p in named]
+    token_rows = [p for n, p in named if "trainable_tokens_delta" in n]
+    rest = [p for n, p in named if "trainable_tokens_delta" not in n]
+    groups: list[dict[str, Any]] = [{"params": rest, "lr": config.lr}]
+    if token_rows:
+        groups.append({"params": token_rows, "lr": config.lr * config.token_lr_scale})
+    optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
 
     def schedule(step: int) -> float:
         if step < config.warmup_steps:
