@@ -22,6 +22,7 @@ MODELS = {
     "hf:demur-results/models/refusal-tokens-full?batch=16": "full",
     "hf:demur-results/models/refusal-tokens-lora-v2?batch=16": "lora-v2",
 }
+MAX_TOKENS = 32
 TRAINED = {
     "lora": "demur-results/models/refusal-tokens-lora-merged",
     "lora-v2": "demur-results/models/refusal-tokens-lora-v2",
@@ -49,8 +50,9 @@ def main(root: Path) -> None:
     with Store(store_path(root / "proof")) as store:
         for run in store.runs():
             name = MODELS.get(run.model)
-            if name is None:
-                continue
+            spec = json.loads(run.spec_json)
+            if name is None or spec["generate"]["max_tokens"] != MAX_TOKENS:
+                continue  # runs of other settings (an earlier, larger attempt) stay out
             judge_run(store, run.run_id, judge)
             for row in store.results(run.run_id, judge.name, judge.version):
                 if row.verdict is None:
