@@ -3,8 +3,10 @@
 Data: demur's own labelled responses (data/judge/*.jsonl, their train split, and the terse answers
 in data/judge-extra/, all train), the human tone labels
 of chatgpt-refusals and CoCoNot's chosen (compliant) answers from ../shared/data, split by a hash
-of the request. Trains on train, picks the regularisation and fits the calibration on dev, and
-reports on test, which nothing here ever tunes on. XSTest is never read.
+of the request. Trains on train; on dev picks the regularisation and the extra weight of
+hand-written responses (by the mean of dev accuracy overall, on hand-written responses and on
+gpt-3.5's answers: the slices most like real models' output) and fits the calibration; reports on
+test, which nothing here ever tunes on (--no-test skips the report). XSTest is never read.
 
     python scripts/train_judge.py                  # train, write the weights, print figures
     python scripts/train_judge.py --export-heldout out/heldout   # also write the test splits
@@ -43,6 +45,10 @@ log = logging.getLogger("train_judge")
 # How much one example of each source counts in the loss: demur's own data is written to the
 # refusal convention across many styles, so it leads; chatgpt-refusals is one model's style.
 SOURCE_WEIGHT = {"chatgpt-refusals": 0.3, "coconot-chosen": 0.5}
+# Hand-written whole responses are the closest thing here to real models' free phrasing; the
+# extra weight they get in the loss is chosen on dev from these values.
+HAND_WEIGHTS = (1.0, 3.0)
+L2_GRID = (3e-7, 1e-6, 3e-6)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -73,6 +79,9 @@ def main() -> int:
     )
     parser.add_argument("--epochs", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-test", action="store_true", help="Tune and save, but print no test figures."
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -122,17 +131,24 @@ def main() -> int:
         products = w[idx] * val
         return np.add.reduceat(products, ptr[:-1]) + b
 
-    # 3. Training: weighted logistic regression, full-batch Adam, L2 chosen on dev --------------
-    sample_weight = np.array([SOURCE_WEIGHT.get(ex.source, 1.0) for ex in train])
+    # 3. Training: weighted logistic regression, full-batch Adam; L2 and the weight of
+    # hand-written examples chosen on dev ----------------------------------------------------
+    base_weight = np.array([SOURCE_WEIGHT.get(ex.source, 1.0) for ex in train])
+    hand_train = np.array([ex.origin == "hand_written" for ex in train])
     ytr = xtr[3]
-    # Balance the classes so the rarer one is not drowned out.
-    for cls in (0, 1):
-        mask = ytr == cls
-        sample_weight[mask] *= 0.5 * sample_weight.sum() / max(sample_weight[mask].sum(), 1e-9)
-    sample_weight /= sample_weight.mean()
+
+    def balanced(hand_weight: float) -> np.ndarray:
+        weight = base_weight * np.where(hand_train, hand_weight, 1.0)
+        # Balance the classes so the rarer one is not drowned out.
+        for cls in (0, 1):
+            mask = ytr == cls
+            weight[mask] *= 0.5 * weight.sum() / max(weight[mask].sum(), 1e-9)
+        out: np.ndarray = weight / weight.mean()
+        return out
+
     rows_of_nnz = np.repeat(np.arange(len(train)), np.diff(xtr[2]))
 
-    def fit(l2: float) -> tuple[np.ndarray, float]:
+    def fit(l2: float, sample_weight: np.ndarray) -> tuple[np.ndarray, float]:
         w = np.zeros(DIMENSIONS)
         b = 0.0
         m, v = np.zeros(DIMENSIONS), np.zeros(DIMENSIONS)
@@ -160,22 +176,34 @@ def main() -> int:
         return float(right[rows].mean() if rows is not None else right.mean())
 
     hand_dev = np.array([ex.origin == "hand_written" for ex in dev])
+    chatgpt_dev = np.array([ex.source == "chatgpt-refusals" for ex in dev])
 
-    best: tuple[float, float, np.ndarray, float] | None = None
-    for l2 in (3e-6, 1e-5, 3e-5):
-        w, b = fit(l2)
-        acc = accuracy(xdev, w, b)
-        log.info(
-            "l2=%g: train %.4f dev %.4f (hand-written dev %.4f)",
-            l2,
-            accuracy(xtr, w, b),
-            acc,
-            accuracy(xdev, w, b, hand_dev),
-        )
-        if best is None or acc > best[0]:
-            best = (acc, l2, w, b)
+    # The score to pick by: dev accuracy overall and on the two slices most like real models'
+    # output (hand-written responses, gpt-3.5's answers), equally weighted.
+    best: tuple[float, float, float, np.ndarray, float] | None = None
+    for hand_weight in HAND_WEIGHTS:
+        sample_weight = balanced(hand_weight)
+        for l2 in L2_GRID:
+            w, b = fit(l2, sample_weight)
+            acc = accuracy(xdev, w, b)
+            acc_hand = accuracy(xdev, w, b, hand_dev)
+            acc_chatgpt = accuracy(xdev, w, b, chatgpt_dev)
+            pick = (acc + acc_hand + acc_chatgpt) / 3
+            log.info(
+                "hand x%g l2=%g: train %.4f dev %.4f (hand-written %.4f, chatgpt %.4f) -> %.4f",
+                hand_weight,
+                l2,
+                accuracy(xtr, w, b),
+                acc,
+                acc_hand,
+                acc_chatgpt,
+                pick,
+            )
+            if best is None or pick > best[0]:
+                best = (pick, l2, hand_weight, w, b)
     assert best is not None
-    _, l2, w, b = best
+    _, l2, hand_weight, w, b = best
+    log.info("chosen on dev: l2=%g, hand-written weight x%g", l2, hand_weight)
 
     # 4. Calibration on dev: Platt scaling p = sigmoid(a*z + c) -------------------------------
     zdev, ydev = scores(xdev, w, b), xdev[3]
@@ -214,6 +242,7 @@ def main() -> int:
     meta = {
         "version": version,
         "l2": l2,
+        "hand_written_weight": hand_weight,
         "dev_ece": round(ece, 4),
         "dev_accuracy": round(float(((pdev >= threshold) == (ydev == 1)).mean()), 4),
         "threshold": threshold,
@@ -227,6 +256,8 @@ def main() -> int:
     log.info("wrote %s (%d KiB)", args.out, args.out.stat().st_size // 1024)
 
     # 6. Held-out report ------------------------------------------------------------------------
+    if args.no_test:
+        return 0
     pte = sigmoid(a * scores(xte, w, b) + c)
     groups: dict[str, list[int]] = defaultdict(list)
     for i, ex in enumerate(test):
