@@ -204,9 +204,9 @@ def train(
         saved = sorted(checkpoints.glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
         if saved:
             state = torch.load(saved[-1] / "state.pt", weights_only=False)
-            # The length of a run may change on resume (stop early, or train longer); anything
-            # else would silently mix two different trainings.
-            length = {"max_steps", "epochs", "checkpoint_every"}
+            # The length of a run (stop early, train longer) and its folder may change on resume;
+            # anything else would silently mix two different trainings.
+            length = {"max_steps", "epochs", "checkpoint_every", "out"}
             before = {k: v for k, v in state["config"].items() if k not in length}
             now = {k: v for k, v in config.model_dump(mode="json").items() if k not in length}
             if before != now:
