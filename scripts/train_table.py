@@ -21,11 +21,13 @@ MODELS = {
     "hf:demur-results/models/refusal-tokens-lora-merged?batch=16": "lora",
     "hf:demur-results/models/refusal-tokens-full?batch=16": "full",
     "hf:demur-results/models/refusal-tokens-lora-v2?batch=16": "lora-v2",
+    "hf:demur-results/models/refusal-tokens-lora-v3?batch=16": "lora-v3",
 }
 MAX_TOKENS = 32
 TRAINED = {
     "lora": "demur-results/models/refusal-tokens-lora-merged",
     "lora-v2": "demur-results/models/refusal-tokens-lora-v2",
+    "lora-v3": "demur-results/models/refusal-tokens-lora-v3",
     "full": "demur-results/models/refusal-tokens-full",
 }
 
@@ -69,7 +71,7 @@ def main(root: Path) -> None:
         "| general ability | training |",
         "|---|---|---|---|---|",
     ]
-    for name in ("base", "lora", "full", "lora-v2"):
+    for name in MODELS.values():
         nc, nc_n, nc_u = rate(suite_labels[(name, "noncomply")])
         ct, ct_n, ct_u = rate(suite_labels[(name, "comply")])
         general_file = root / f"general-{name}.json"
@@ -92,7 +94,7 @@ def main(root: Path) -> None:
         "| model | " + " | ".join(categories) + " |",
         "|---" * (len(categories) + 1) + "|",
     ]
-    for name in ("base", "lora", "full", "lora-v2"):
+    for name in MODELS.values():
         cells = [f"{rate(category_labels[(name, c)])[0]:.0f}" for c in categories]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
