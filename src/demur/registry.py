@@ -35,6 +35,10 @@ class LazyRegistry(Generic[T]):
         found.update(ep.name for ep in entry_points(group=self.entry_point_group))
         return sorted(found)
 
+    def knows(self, name: str) -> bool:
+        """Whether `name` is registered; built-in names answer without scanning plugins."""
+        return name in self._targets or name in self.names()
+
     def get(self, name: str) -> T:
         if name in self._targets:
             target, extra = self._targets[name]

@@ -56,7 +56,7 @@ def parse_model_spec(spec: str) -> ModelSpec:
             f"model spec {spec!r} has no backend; write BACKEND:NAME, e.g. llamacpp:default, "
             f"openai:gpt-4o-mini, hf:./my-model or mock:refuse"
         )
-    if backend not in backends.names():
+    if not backends.knows(backend):
         raise ValueError(
             f"unknown backend {backend!r} in {spec!r}; known: {', '.join(backends.names())}"
         )

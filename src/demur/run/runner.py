@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from demur.backends.base import Backend, Generation, Message
-from demur.run.retry import RetryPolicy, with_retries
+from demur.run.retry import Attempted, RetryPolicy, with_retries
 from demur.run.spec import RunSpec, build_messages, cache_key
 from demur.store.records import Completion, RunItem, RunRecord
 from demur.store.sqlite import Store
@@ -95,10 +96,7 @@ async def execute(
             started = time.perf_counter()
             outcome = await with_retries(lambda: backend.generate(messages, spec.generate), policy)
             latency = time.perf_counter() - started
-        completion = _completion(item, backend.model_id, messages, outcome.value, outcome.error)
-        store.put_completion(
-            completion.model_copy(update={"latency_s": latency, "attempts": outcome.attempts})
-        )
+        store.put_completion(_completion(item, backend.model_id, messages, outcome, latency))
         finished += 1
         errors += outcome.error is not None
         if progress is not None:
@@ -123,22 +121,22 @@ def _completion(
     item: RunItem,
     model_id: str,
     messages: list[Message],
-    generation: Generation | None,
-    error: str | None,
+    outcome: Attempted[Generation],
+    latency: float,
 ) -> Completion:
+    common: dict[str, Any] = {
+        "cache_key": item.cache_key,
+        "model": model_id,
+        "prompt_id": item.prompt.id,
+        "messages": tuple(messages),
+        "latency_s": latency,
+        "attempts": outcome.attempts,
+    }
+    generation = outcome.value
     if generation is None:
-        return Completion(
-            cache_key=item.cache_key,
-            model=model_id,
-            prompt_id=item.prompt.id,
-            messages=tuple(messages),
-            error=error or "no output",
-        )
+        return Completion(**common, error=outcome.error or "no output")
     return Completion(
-        cache_key=item.cache_key,
-        model=model_id,
-        prompt_id=item.prompt.id,
-        messages=tuple(messages),
+        **common,
         text=generation.text,
         finish_reason=generation.finish_reason,
         prompt_tokens=generation.prompt_tokens,

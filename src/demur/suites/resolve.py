@@ -53,7 +53,7 @@ def load_builtin_suite(name: str) -> Suite:
 def load_suite(spec: str) -> Suite:
     """One suite from a built-in name, LOADER:PATH, or a path to a demur JSONL file."""
     loader_name, sep, rest = spec.partition(":")
-    if sep and loader_name in loaders.names():
+    if sep and loaders.knows(loader_name):
         path, options = split_options(rest)
         file = Path(path)
         if not file.is_file():
