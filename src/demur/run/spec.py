@@ -11,7 +11,7 @@ from demur.backends.base import GenerateConfig, Message
 
 DEFAULT_MODEL = "llamacpp:default"
 DEFAULT_SUITE = "noncompliance,contrast"
-DEFAULT_SAMPLE = 100
+DEFAULT_SAMPLE = 60
 
 
 class RunSpec(BaseModel):
